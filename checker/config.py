@@ -1,0 +1,37 @@
+"""Run configuration: one frozen record built by the CLI (or by library users) and passed down."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def default_cache_dir() -> Path:
+    """Embedding/score cache folder: $VNCHECK_CACHE, else the platform cache folder."""
+    env = os.environ.get("VNCHECK_CACHE")
+    if env:
+        return Path(env)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("vncheck"))
+
+
+@dataclass(frozen=True)
+class Config:
+    """Thresholds, model names and folders for one run.
+
+    Example:
+        >>> Config(min_score=0.7).min_score
+        0.7
+    """
+
+    embedder: str = "e5-small.v1"
+    nli: str | None = "vncheck-nli.v1"  # None: structured checks only
+    nli_model_path: str | None = None  # local Hugging Face NLI model; overrides ``nli``
+    device: str = "cpu"
+    cache_dir: Path | None = field(default_factory=default_cache_dir)  # None: no cache
+    min_score: float = 0.5  # findings below this score are not reported
+    neighbours: int = 8  # candidate pairs per claim (nearest cross-document neighbours)
+    min_similarity: float = 0.80  # cosine (e5 "query:" vectors) for a candidate pair
+    max_bytes: int = 2_000_000  # larger documents are skipped with a warning
+    lexicon_paths: tuple[str, ...] = ()
