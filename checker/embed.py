@@ -1,0 +1,104 @@
+"""Embedding stage: claims -> matrix of unit vectors aligned with claim order, with an on-disk cache."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .backends.base import Embedder
+from .errors import BackendError
+from .records import Claim
+
+logger = logging.getLogger(__name__)
+
+
+class EmbeddingCache:
+    """SQLite key-value store of vectors keyed by (model name, text) hash; safe to interrupt."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / "embeddings.sqlite"
+        self.db = sqlite3.connect(self.path)
+        self.db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, dim INTEGER, data BLOB)")
+
+    @staticmethod
+    def key(model: str, text: str) -> str:
+        return hashlib.sha256(f"{model}\x00{text}".encode("utf-8")).hexdigest()
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start : start + 500])
+            rows = self.db.execute(
+                f"SELECT key, data FROM vec WHERE key IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall()
+            found.update({k: np.frombuffer(d, dtype=np.float32) for k, d in rows})
+        return found
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        with self.db:  # one transaction: all or nothing
+            self.db.executemany(
+                "INSERT OR REPLACE INTO vec VALUES (?, ?, ?)",
+                [(k, int(v.shape[0]), v.astype(np.float32).tobytes()) for k, v in items.items()],
+            )
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def embed_texts(
+    texts: Sequence[str],
+    embedder: Embedder,
+    cache_dir: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    chunk: int = 64,
+) -> np.ndarray:
+    """Embed texts, reusing cached vectors.
+
+    Args:
+        texts: the sentences.
+        embedder: any backend with ``name`` and ``encode``.
+        cache_dir: folder of the cache, or None for no cache.
+        progress: called with the number of texts done after each chunk.
+    Returns:
+        float32 matrix (len(texts), dim), rows L2-normalised.
+
+    Example:
+        >>> from checker.backends.fake import HashingEmbedder
+        >>> embed_texts(["a b", "a b"], HashingEmbedder()).shape
+        (2, 64)
+    """
+    cache = EmbeddingCache(cache_dir) if cache_dir else None
+    keys = [EmbeddingCache.key(embedder.name, t) for t in texts]
+    found = cache.get_many(keys) if cache else {}
+    todo = sorted({k: i for i, k in enumerate(keys) if k not in found}.values())
+    done = len(texts) - len(todo)
+    if progress:
+        progress(done)
+    for start in range(0, len(todo), chunk):
+        part = todo[start : start + chunk]
+        try:
+            vectors = np.asarray(embedder.encode([texts[i] for i in part]), dtype=np.float32)
+        except Exception as exc:  # a backend failure must not look like a crash of vncheck
+            raise BackendError(f"Embedding with '{embedder.name}' failed: {exc}") from exc
+        new = {keys[i]: vectors[row] for row, i in enumerate(part)}
+        found.update(new)
+        if cache:
+            cache.put_many(new)
+        done += len(part)
+        if progress:
+            progress(done)
+    if cache:
+        cache.close()
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([found[k] for k in keys])
+
+
+def embed_claims(claims: Sequence[Claim], embedder: Embedder, cache_dir: Path | None = None, progress=None) -> np.ndarray:
+    """Embed claim texts; row i belongs to ``claims[i]``."""
+    return embed_texts([c.text for c in claims], embedder, cache_dir, progress)
