@@ -1,0 +1,245 @@
+"""Stage 1: discovering files, decoding them and refusing bad input with one-line errors."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from checker.errors import InputError
+from checker.ingest import decode_bytes, discover, load_document, load_documents
+from checker.textclean import build_markup
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+GERMAN = (
+    "Die Bundesregierung hat am Donnerstag beschlossen, die Förderung für Wärmepumpen zu erhöhen. "
+    "Das Gesetz gilt ab März für alle Häuser, die älter als zwanzig Jahre sind. "
+    "Größere Änderungen an der Förderung sollen im kommenden Jahr folgen.\n"
+)
+ENGLISH = (
+    "The government said on Monday that it would raise the subsidy for heat pumps. "
+    "The new rules apply to all houses built before 1990.\n"
+)
+FRENCH = (
+    "Le gouvernement a annoncé lundi une hausse des aides pour les pompes à chaleur. "
+    "Les nouvelles règles s'appliquent à toutes les maisons construites avant 1990. "
+    "Les associations de consommateurs saluent une décision attendue depuis longtemps.\n"
+)
+
+
+def _write(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def _error(excinfo: pytest.ExceptionInfo[InputError]) -> str:
+    message = str(excinfo.value)
+    assert "\n" not in message and message.startswith("[E1") and "Fix:" in message
+    return message
+
+
+# --- discover -----------------------------------------------------------------------------
+
+
+def test_ingest_discover_expands_folders_sorted(tmp_path: Path) -> None:
+    _write(tmp_path, "b.txt", ENGLISH)
+    _write(tmp_path, "sub/a.md", ENGLISH)
+    _write(tmp_path, "sub/c.html", "<p>x</p>")
+    _write(tmp_path, "notes.pdf", b"%PDF-1.4")
+    _write(tmp_path, ".hidden/d.txt", ENGLISH)
+    found = discover([tmp_path])
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["b.txt", "sub/a.md", "sub/c.html"]
+
+
+def test_ingest_discover_removes_duplicates(tmp_path: Path) -> None:
+    a = _write(tmp_path, "a.txt", ENGLISH)
+    assert discover([a, tmp_path, a]) == [a]
+
+
+def test_ingest_rejects_missing_path(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as excinfo:
+        discover([tmp_path / "nope.txt"])
+    message = _error(excinfo)
+    assert "nope.txt" in message and "E101" in message
+
+
+def test_ingest_rejects_empty_folder(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    _write(tmp_path, "other/readme.pdf", b"%PDF")
+    for folder in ("empty", "other"):
+        with pytest.raises(InputError) as excinfo:
+            discover([tmp_path / folder])
+        assert folder in _error(excinfo)
+
+
+def test_ingest_rejects_unsupported_file_type(tmp_path: Path) -> None:
+    path = _write(tmp_path, "article.docx", b"PK\x03\x04")
+    with pytest.raises(InputError) as excinfo:
+        discover([path])
+    assert "article.docx" in _error(excinfo)
+
+
+# --- bad files ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\t\r\n "])
+def test_ingest_rejects_empty_file(tmp_path: Path, content: bytes) -> None:
+    path = _write(tmp_path, "empty.txt", content)
+    with pytest.raises(InputError) as excinfo:
+        load_document(path)
+    message = _error(excinfo)
+    assert "empty.txt" in message and "empty" in message
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, b"Header\x00\x01\x02\x03" * 100, bytes(range(1, 32)) * 50],
+)
+def test_ingest_rejects_binary_file(tmp_path: Path, content: bytes) -> None:
+    path = _write(tmp_path, "image.txt", content)
+    with pytest.raises(InputError) as excinfo:
+        load_document(path)
+    message = _error(excinfo)
+    assert "image.txt" in message and "binary" in message
+
+
+def test_ingest_rejects_undecodable_bytes(tmp_path: Path) -> None:
+    # UTF-8 umlauts next to bytes that are no UTF-8 at all: a damaged file, not cp1252.
+    path = _write(tmp_path, "broken.txt", GERMAN.encode("utf-8") + b"Ende \xff\xfe\x81 kaputt.\n")
+    with pytest.raises(InputError) as excinfo:
+        load_document(path)
+    message = _error(excinfo)
+    assert "broken.txt" in message and "E105" in message
+
+
+def test_ingest_decodes_cp1252(tmp_path: Path) -> None:
+    text = GERMAN + "Er sagte: „Wir müssen handeln.“ – ein klares Signal.\n"
+    path = _write(tmp_path, "alt.txt", text.encode("cp1252"))
+    doc = load_document(path)
+    assert doc.encoding == "cp1252"
+    assert doc.text == text
+    assert doc.lang == "de"
+
+
+def test_ingest_decodes_utf8_with_bom(tmp_path: Path) -> None:
+    path = _write(tmp_path, "bom.txt", b"\xef\xbb\xbf" + ENGLISH.encode("utf-8"))
+    doc = load_document(path)
+    assert doc.text == ENGLISH and doc.encoding == "utf-8-sig"
+
+
+def test_ingest_decode_bytes_prefers_utf8() -> None:
+    assert decode_bytes("Größe".encode("utf-8"), "x.txt") == ("Größe", "utf-8")
+
+
+def test_ingest_rejects_5mb_document(tmp_path: Path) -> None:
+    path = _write(tmp_path, "huge.txt", ENGLISH * (5_000_000 // len(ENGLISH) + 1))
+    with pytest.raises(InputError) as excinfo:
+        load_document(path)
+    message = _error(excinfo)
+    assert "huge.txt" in message and "5.0 MB" in message and "2.0 MB" in message
+
+
+def test_ingest_max_bytes_is_configurable(tmp_path: Path) -> None:
+    path = _write(tmp_path, "small.txt", ENGLISH)
+    assert load_document(path, max_bytes=10_000).lang == "en"
+    with pytest.raises(InputError):
+        load_document(path, max_bytes=50)
+
+
+def test_ingest_rejects_french_document(tmp_path: Path) -> None:
+    path = _write(tmp_path, "x.txt", FRENCH)
+    with pytest.raises(InputError) as excinfo:
+        load_document(path)
+    message = _error(excinfo)
+    assert "'" + str(path) + "' is in French (fr)" in message and "German and English" in message
+
+
+def test_ingest_rejects_document_without_sentences(tmp_path: Path) -> None:
+    path = _write(tmp_path, "headings.md", "# Wahl in Berlin\n\n## Ergebnisse im Überblick\n\nMehr dazu\n")
+    with pytest.raises(InputError) as excinfo:
+        load_document(path)
+    message = _error(excinfo)
+    assert "headings.md" in message and "no sentences" in message
+
+
+def test_ingest_load_documents_warns_and_keeps_the_others(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    good = _write(tmp_path, "good.txt", ENGLISH)
+    empty = _write(tmp_path, "empty.txt", b"")
+    french = _write(tmp_path, "french.txt", FRENCH)
+    docs, skipped = load_documents(sorted([good, empty, french]))
+    assert [d.id for d in docs] == ["good"]
+    assert [s.where for s in skipped] == [str(empty), str(french)]
+    assert all(s.reason.startswith("[E1") and "\n" not in s.reason for s in skipped)
+    assert "empty.txt" in caplog.text
+
+
+def test_ingest_gives_duplicate_stems_distinct_ids(tmp_path: Path) -> None:
+    paths = discover([_write(tmp_path, "a/x.txt", ENGLISH), _write(tmp_path, "b/x.md", ENGLISH)])
+    docs, _ = load_documents(paths)
+    assert [d.id for d in docs] == ["x", "x-2"]
+
+
+# --- metadata -----------------------------------------------------------------------------
+
+
+def test_ingest_reads_title_and_dateline_from_text() -> None:
+    doc = load_document(FIXTURES / "de_bericht.txt")
+    assert doc.id == "de_bericht" and doc.lang == "de"
+    assert doc.title == "Bundesregierung erhöht Förderung für Wärmepumpen"
+    assert doc.published == dt.date(2024, 2, 5)
+    assert doc.text == (FIXTURES / "de_bericht.txt").read_text(encoding="utf-8")
+
+
+def test_ingest_reads_markdown_title_and_published_line() -> None:
+    doc = load_document(FIXTURES / "en_report.md")
+    assert doc.lang == "en"
+    assert doc.title == "Hospitals report record waiting times"
+    assert doc.published == dt.date(2023, 9, 11)
+
+
+def test_ingest_reads_html_title_and_meta_date() -> None:
+    doc = load_document(FIXTURES / "en_page.html")
+    assert doc.lang == "en"
+    assert doc.title == "Port of Hamburg handles more containers"
+    assert doc.published == dt.date(2024, 3, 12)
+    assert doc.text.startswith("<!DOCTYPE html>")  # the original, not a cleaned copy
+
+
+def test_ingest_reads_front_matter(tmp_path: Path) -> None:
+    path = _write(tmp_path, "fm.md", "---\ntitle: Heat pumps\ndate: 2024-01-31\n---\n" + ENGLISH)
+    doc = load_document(path)
+    assert doc.title == "Heat pumps" and doc.published == dt.date(2024, 1, 31)
+
+
+def test_ingest_never_guesses_dates_without_year(tmp_path: Path) -> None:
+    path = _write(tmp_path, "noyear.txt", "Gestern\n\n" + GERMAN)
+    assert load_document(path).published is None
+
+
+def test_ingest_mask_keeps_length_and_removes_markup() -> None:
+    text = (FIXTURES / "en_page.html").read_text(encoding="utf-8")
+    markup = build_markup(text, "html")
+    assert len(markup.mask) == len(text)
+    clean = markup.clean(0, len(text))
+    assert "script text" not in clean and "color" not in clean and "World news" not in clean
+    assert "Copyright" not in clean and "<" not in clean and "&amp;" not in clean
+    assert "Asia & the Americas" in clean
+
+
+def test_ingest_decodes_utf16_with_bom(tmp_path: Path) -> None:
+    path = _write(tmp_path, "wide.txt", GERMAN.encode("utf-16"))
+    doc = load_document(path)
+    assert doc.text == GERMAN and doc.encoding == "utf-16"
+
+
+def test_ingest_sniffs_html_in_txt_file(tmp_path: Path) -> None:
+    page = "<!DOCTYPE html><html><head><title>T</title></head><body><p>" + ENGLISH + "</p></body></html>"
+    path = _write(tmp_path, "page.txt", page)
+    doc = load_document(path)
+    assert doc.lang == "en" and doc.title == "T"
