@@ -1,0 +1,141 @@
+"""Canonical JSON report (``"schema": 1``), documented in the README.
+
+Sorted keys, ids instead of object references, floats rounded to 3 decimals,
+dates as ISO strings: the same report always gives the same bytes.
+"""
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from ..records import Claim, Document, Report
+from .view import FindingView, ReportView, build_view, fmt_date
+
+#: Bump only on a breaking change; adding keys is not one.
+SCHEMA_VERSION = 1
+
+#: Keys every consumer may rely on (the README's contract); others are additive.
+CONTRACT: dict[str, tuple[str, ...]] = {
+    "report": ("schema", "documents", "claims", "findings", "summary"),
+    "document": ("id", "path", "language", "title", "published"),
+    "claim": ("id", "doc", "text", "start", "end", "language"),
+    "finding": ("id", "kind", "score", "a", "b", "topic", "reasons", "scorers"),
+    "summary": ("counts", "scorers", "embedder", "warnings", "skipped"),
+}
+
+
+def render(report: Report) -> str:
+    """Render the report as canonical JSON text (UTF-8, 2-space indent, trailing newline).
+
+    Args:
+        report: The pipeline's result.
+
+    Returns:
+        The JSON document as a string.
+
+    Example:
+        >>> json.loads(render(report))["schema"]
+        1
+    """
+    data = to_dict(report)
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def to_dict(report: Report) -> dict[str, Any]:
+    """Build the JSON-ready dict (plain lists, dicts, str, int, float, None).
+
+    Args:
+        report: The pipeline's result.
+
+    Returns:
+        A dict with the keys ``schema``, ``documents``, ``claims``, ``clusters``,
+        ``findings`` and ``summary``.
+
+    Example:
+        >>> sorted(to_dict(report))
+        ['claims', 'clusters', 'documents', 'findings', 'schema', 'summary']
+    """
+    view = build_view(report)
+    return {
+        "schema": SCHEMA_VERSION,
+        "documents": [_document(d) for d in report.documents],
+        "claims": [_claim(c) for c in report.claims],
+        "clusters": [
+            {"id": c.id, "topic": c.topic, "claims": list(c.claim_ids)} for c in report.clusters
+        ],
+        "findings": [_finding(f) for f in view.findings],
+        "summary": _summary(view),
+    }
+
+
+def _round(x: float | None) -> float | None:
+    if x is None or not math.isfinite(x):
+        return None
+    r = round(float(x), 3)
+    return 0.0 if r == 0 else r  # no "-0.0" in the output
+
+
+def _document(d: Document) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "path": d.path,
+        "language": d.lang,
+        "title": d.title,
+        "published": fmt_date(d.published),
+        "encoding": d.encoding,
+        "length": len(d.text),
+    }
+
+
+def _claim(c: Claim) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "doc": c.doc_id,
+        "text": c.text,
+        "start": c.start,
+        "end": c.end,
+        "language": c.lang,
+        "index": c.index,
+    }
+
+
+def _finding(f: FindingView) -> dict[str, Any]:
+    v = f.verdict
+    return {
+        "id": f.id,
+        "kind": f.kind,
+        "score": _round(v.score),
+        "a": v.a,
+        "b": v.b,
+        "a_doc": f.a.doc_id if f.a else None,
+        "b_doc": f.b.doc_id if f.b else None,
+        "topic": f.topic,
+        "reasons": list(v.reasons),
+        "scorers": list(v.scorers),
+        "similarity": _round(v.similarity),
+        "nli": None if v.nli is None else {k: _round(p) for k, p in v.nli.items()},
+        "evidence": [
+            {
+                "check": e.check,
+                "kind": e.kind,
+                "reason": e.reason,
+                "confidence": _round(e.confidence),
+            }
+            for e in v.findings
+        ],
+    }
+
+
+def _summary(view: ReportView) -> dict[str, Any]:
+    r = view.report
+    return {
+        "counts": dict(view.counts),
+        "min_score": _round(r.min_score),
+        "scorers": list(r.scorers),
+        "embedder": r.embedder,
+        "version": r.version,
+        "warnings": list(r.warnings),
+        "skipped": [{"where": s.where, "reason": s.reason, "text": s.text} for s in r.skipped],
+        "meta": dict(r.meta),
+    }
