@@ -1,0 +1,576 @@
+"""Compare the slots of two aligned claims: conflicts and agreements, with reasons in words.
+
+Principles:
+
+- Slots compare only when they speak about the same actors (a relation between A and B
+  is not one between A and C) and the same thing (same ladder, same embargo object,
+  same unit and measure, same ranking role and direction).
+- Different times make a timeline, not a conflict: "comprehensive partnership (2010)"
+  and "comprehensive strategic partnership (2023)" are two steps. The exception is a
+  one-off event (an embargo fully lifted, relations established, a company founded)
+  dated differently by the two claims.
+- An exclusive level stated in the present ("is only a comprehensive partner") holds at
+  the document's date; against a different level at an overlapping or unknown time it
+  is a conflict.
+- Hedged slots (forecasts, plans, questions, conditions) never conflict.
+
+Each finding carries a confidence in 0..1: the base value below for its kind, times the
+actor factor and penalties for inherited context or unspecified details.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Iterable
+
+from ..records import Finding
+from .actors import relate, same_name
+from .lexicon import Lexicon, default_lexicon
+from .slots import ClaimSlots, LevelSlot, Quantity, RankSlot, StatusEvent, TimeRef
+
+log = logging.getLogger(__name__)
+
+# --- base confidences ------------------------------------------------------------------
+#: Two rungs of one ladder, both dated and overlapping (a relation has one level at a time).
+LEVEL_CONFLICT_DATED = 0.9
+#: "is only X" (present) against another rung at an unknown time, or both in the present.
+LEVEL_CONFLICT_EXCLUSIVE = 0.9
+#: "is only X" from an undated document against a dated higher rung: the exclusive claim
+#: might predate the upgrade, so a little less sure.
+LEVEL_CONFLICT_EXCLUSIVE_UNDATED = 0.8
+#: Two different rungs, both undated and not in the past tense, neither exclusive.
+LEVEL_CONFLICT_PRESENT = 0.75
+#: "X, since upgraded" against "is only X".
+LEVEL_CONFLICT_SUPERSEDED = 0.75
+#: "is only a partner" against "alliance": different categories, below the decisive level.
+LEVEL_CONFLICT_CATEGORY = 0.6
+#: The same slot asserted and negated at compatible times.
+NEGATION_CONFLICT = 0.85
+#: A one-off action (fully lifted, established, founded) dated at two disjoint times.
+STATUS_CONFLICT_ONCE = 0.9
+#: "fully" against "partially" for the same action at the same time.
+STATUS_CONFLICT_DEGREE = 0.85
+#: A partial step dated after the full one ("fully lifted 2016", "partially lifted 2018"):
+#: possible only if it was re-imposed in between, which the claims would say.
+STATUS_CONFLICT_ORDER = 0.85
+#: Opposite actions (lifted vs imposed) at overlapping times.
+STATUS_CONFLICT_EFFECT = 0.8
+#: The same side both won and lost the same contest.
+OUTCOME_CONFLICT = 0.85
+#: Two different winners of one dated contest; undated contests may be different ones.
+WINNER_CONFLICT_DATED = 0.8
+WINNER_CONFLICT_UNDATED = 0.6
+#: Different numbers for the same unit, measure, actors and time.
+COUNT_CONFLICT = 0.85
+#: Opposite trends ("rose" vs "fell") of the same measure.
+TREND_CONFLICT = 0.8
+#: Different places in the same ranking (same role, subject and owner).
+RANK_CONFLICT = 0.85
+#: Agreements: same value for the same thing.
+LEVEL_SUPPORT = 0.75
+STATUS_SUPPORT = 0.75
+COUNT_SUPPORT = 0.6
+RANK_SUPPORT = 0.7
+
+# --- factors ----------------------------------------------------------------------------
+#: How sure we are that the two slots are about the same actors.
+ACTOR_FACTOR = {"same": 1.0, "subset": 0.9, "overlap": 0.8}
+#: Neither claim names an actor (aligned pairs usually speak of the same thing).
+ACTOR_FACTOR_NONE = 0.9
+#: Only one claim names actors.
+ACTOR_FACTOR_ONE = 0.85
+#: A slot that took its actors or time from the previous sentence.
+INHERITED_FACTOR = 0.9
+#: "lifted" without "fully"/"partially" against a dated full lifting.
+UNSPECIFIED_FACTOR = 0.9
+#: One side has a time expression that could not be placed ("vor zehn Jahren" without date).
+UNRESOLVED_TIME_FACTOR = 0.8
+#: Relative tolerance for exact numbers (rounding: "3.4 billion" vs "3,38 Mrd").
+EXACT_TOLERANCE = 0.015
+#: Relative tolerance when either number is approximate ("about", "rund").
+APPROX_TOLERANCE = 0.10
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The outcome of comparing two claims' slots.
+
+    ``notes`` explain what was compared but is no conflict ("timeline: ...",
+    "different direction: ...").
+    """
+
+    findings: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def conflict(self) -> float:
+        """Confidence of the strongest conflict (0 when none)."""
+        return max((f.confidence for f in self.findings if f.kind == "conflict"), default=0.0)
+
+    @property
+    def support(self) -> float:
+        """Confidence of the strongest agreement (0 when none)."""
+        return max((f.confidence for f in self.findings if f.kind == "support"), default=0.0)
+
+    @property
+    def timeline(self) -> bool:
+        """True when a slot pair was found to describe different times."""
+        return any(n.startswith("timeline") for n in self.notes)
+
+
+class _Builder:
+    def __init__(self, a: ClaimSlots, b: ClaimSlots, lexicon: Lexicon) -> None:
+        self.a, self.b, self.lexicon = a, b, lexicon
+        self.findings: dict[str, Finding] = {}
+        self.notes: list[str] = []
+
+    def add(self, check: str, kind: str, reason: str, confidence: float) -> None:
+        confidence = round(max(0.0, min(1.0, confidence)), 3)
+        old = self.findings.get(reason)
+        if old is None or old.confidence < confidence:
+            self.findings[reason] = Finding(check, kind, reason, confidence)  # type: ignore[arg-type]
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def result(self) -> Comparison:
+        ordered = sorted(self.findings.values(), key=lambda f: (f.kind != "conflict", -f.confidence, f.reason))
+        return Comparison(tuple(ordered), tuple(self.notes))
+
+
+def _actor_factor(x: frozenset[str], y: frozenset[str], relation: bool = True) -> float | None:
+    """Factor for the actors of two slots; None when they are about different actors.
+
+    With ``relation`` (levels, counts of a pair), sharing only one actor of two pairs
+    ({US, VN} vs {CN, VN}) is a different relation.
+    """
+    # Lexicon actors are reliable; other names only count when neither side has lexicon actors.
+    lex_x = {i for i in x if not i.startswith("name:")}
+    lex_y = {i for i in y if not i.startswith("name:")}
+    if lex_x and lex_y:
+        x, y = frozenset(lex_x), frozenset(lex_y)
+    elif lex_x or lex_y:
+        return ACTOR_FACTOR_ONE
+    if not x and not y:
+        return ACTOR_FACTOR_NONE
+    if not x or not y:
+        return ACTOR_FACTOR_ONE
+    rel = relate(x, y)
+    if rel == "disjoint" or (relation and rel == "overlap"):
+        return None
+    return ACTOR_FACTOR[rel]
+
+
+def _time(t: TimeRef | None) -> TimeRef | None:
+    return t if t is not None and t.resolved else None
+
+
+def _unresolved(t: TimeRef | None) -> bool:
+    return t is not None and not t.resolved
+
+
+def _relation(x: TimeRef | None, y: TimeRef | None) -> str:
+    if x is not None and y is not None and not x.resolved and not y.resolved and any(x.parts) and any(y.parts):
+        # Both without year ("im Mai", "in May"): the same month/day reads as the same time.
+        if x.parts[1:] == y.parts[1:]:
+            return "overlap"
+        return "before" if x.parts[1:] < y.parts[1:] else "after"
+    x, y = _time(x), _time(y)
+    return x.relation(y) if x and y else "unknown"
+
+
+def _where(source: str, time: TimeRef | None, *extra: str) -> str:
+    parts = [source] if source else []
+    if time is not None:
+        parts.append(time.describe())
+    parts += [e for e in extra if e]
+    return ", ".join(parts)
+
+
+# --- levels ------------------------------------------------------------------------------
+def _level_text(lv: LevelSlot) -> str:
+    text = lv.label
+    if lv.exclusive:
+        text = f"only {text}"
+    if lv.polarity.negated:
+        text = f"not {text}"
+    if lv.superseded:
+        text += ", since upgraded"
+    return text
+
+
+def _level_where(src: str, lv: LevelSlot) -> str:
+    extra = []
+    if lv.time is None and lv.tense == "present":
+        extra.append("present tense")
+    if lv.exclusive:
+        extra.append(f'exclusive "{lv.qualifier}"')
+    if lv.inherited:
+        extra.append("context from the previous sentence")
+    if lv.completed:
+        extra.append("partner from the document")
+    return _where(src, lv.time, *extra)
+
+
+def _compare_levels(bld: _Builder) -> None:
+    a, b = bld.a, bld.b
+    for la in a.levels:
+        for lb in b.levels:
+            if la.polarity.hedged or lb.polarity.hedged:
+                continue
+            factor = _actor_factor(la.actors, lb.actors)
+            if factor is None:
+                continue
+            if la.inherited or lb.inherited or la.completed or lb.completed:
+                factor *= INHERITED_FACTOR
+            name = bld.lexicon.table("ladders").get(la.category, {}).get("label") or la.category
+            reason = f"{name}: {_level_text(la)} ({_level_where(a.source, la)}) vs {_level_text(lb)} ({_level_where(b.source, lb)})"
+            rel = _relation(la.time, lb.time)
+            if la.category != lb.category:
+                # "only a comprehensive partner" excludes an alliance, but the categories differ:
+                # never decisive on its own.
+                if (la.exclusive or lb.exclusive) and not (la.polarity.negated or lb.polarity.negated) and rel in ("overlap", "unknown"):
+                    bld.add("level", "conflict", f"relationship: {_level_text(la)} ({_level_where(a.source, la)}) vs {_level_text(lb)} ({_level_where(b.source, lb)})", LEVEL_CONFLICT_CATEGORY * factor)
+                continue
+            same_rung = la.rank == lb.rank if la.rank else True
+            if la.polarity.negated != lb.polarity.negated:
+                if same_rung and rel in ("overlap", "unknown") and not (la.superseded or lb.superseded):
+                    bld.add("negation", "conflict", reason, NEGATION_CONFLICT * factor)
+                continue
+            if la.polarity.negated:
+                continue
+            if same_rung:
+                _same_level(bld, la, lb, rel, reason, factor)
+            else:
+                _different_levels(bld, la, lb, rel, reason, factor)
+
+
+def _same_level(bld: _Builder, la: LevelSlot, lb: LevelSlot, rel: str, reason: str, factor: float) -> None:
+    for old, now in ((la, lb), (lb, la)):
+        if old.superseded and not now.superseded and now.exclusive and now.tense != "past" and _time(now.time) is None:
+            bld.add("level", "conflict", reason, LEVEL_CONFLICT_SUPERSEDED * factor)
+            return
+    if la.superseded or lb.superseded:
+        return
+    if rel in ("before", "after"):
+        bld.note(f"timeline: {reason}")
+        return
+    bld.add("level", "support", reason, LEVEL_SUPPORT * factor)
+
+
+def _different_levels(bld: _Builder, la: LevelSlot, lb: LevelSlot, rel: str, reason: str, factor: float) -> None:
+    if la.superseded or lb.superseded:
+        bld.note(f"timeline: {reason}")
+        return
+    if rel == "overlap":
+        bld.add("level", "conflict", reason, LEVEL_CONFLICT_DATED * factor)
+        return
+    if rel in ("before", "after"):
+        bld.note(f"timeline: {reason}")
+        return
+    ta, tb = _time(la.time), _time(lb.time)
+    if ta is None and tb is None:
+        if la.tense == "past" or lb.tense == "past" or la.target or lb.target:
+            return
+        base = LEVEL_CONFLICT_EXCLUSIVE if (la.exclusive or lb.exclusive) else LEVEL_CONFLICT_PRESENT
+        bld.add("level", "conflict", reason, base * factor)
+        return
+    # One side dated, the other not.
+    undated, dated, undated_slots = (la, lb, bld.a) if ta is None else (lb, la, bld.b)
+    if undated.target:
+        return  # an aim, not a state
+    if not undated.exclusive or undated.tense == "past":
+        return  # an undated plain level next to a dated one: can't tell which came first
+    ref = undated_slots.published
+    dated_time = _time(dated.time)
+    if ref is not None and dated_time is not None:
+        if dated_time.end is not None and dated_time.end < ref:
+            if dated.rank < undated.rank:
+                bld.note(f"timeline: {reason}")
+                return
+        elif dated_time.start is not None and dated_time.start > ref:
+            bld.note(f"timeline: {reason}")
+            return
+        bld.add("level", "conflict", reason, LEVEL_CONFLICT_EXCLUSIVE * factor)
+        return
+    if dated.rank > undated.rank:
+        bld.add("level", "conflict", reason, LEVEL_CONFLICT_EXCLUSIVE_UNDATED * factor)
+    else:
+        bld.note(f"timeline: {reason}")
+
+
+# --- status events -----------------------------------------------------------------------
+def _object_label(lexicon: Lexicon, obj: str | None) -> str:
+    if obj is None:
+        return ""
+    return lexicon.table("objects").get(obj, {}).get("label", obj)
+
+
+def _ancestors(lexicon: Lexicon, obj: str) -> list[str]:
+    chain, seen = [obj], {obj}
+    objects = lexicon.table("objects")
+    while (parent := objects.get(chain[-1], {}).get("parent")) and parent not in seen:
+        chain.append(parent)
+        seen.add(parent)
+    return chain
+
+
+def _objects_fit(lexicon: Lexicon, x: str | None, y: str | None) -> bool:
+    if x is None or y is None:
+        return True
+    return x in _ancestors(lexicon, y) or y in _ancestors(lexicon, x)
+
+
+def _status_text(lexicon: Lexicon, ev: StatusEvent) -> str:
+    label = lexicon.table("actions").get(ev.action, {}).get("label", ev.action)
+    if ev.degree == "full" and "full" not in label:
+        label = f"fully {label}"
+    elif ev.degree == "partial" and "partial" not in label:
+        label = f"partially {label}"
+    if ev.polarity.negated:
+        label = f"not {label}"
+    if ev.outcome and ev.agent:
+        label = f"{lexicon.actor_label(ev.agent) if not ev.agent.startswith('name:') else ev.agent[5:]} {label}"
+    return label
+
+
+def _status_where(src: str, ev: StatusEvent) -> str:
+    return _where(src, ev.time, "context from the previous sentence" if ev.inherited else "")
+
+
+_OPPOSITE = {"win": "lose", "lose": "win"}
+
+
+def _compare_statuses(bld: _Builder) -> None:
+    a, b, lex = bld.a, bld.b, bld.lexicon
+    for ea in a.statuses:
+        for eb in b.statuses:
+            if ea.subject != eb.subject or ea.polarity.hedged or eb.polarity.hedged:
+                continue
+            if not _objects_fit(lex, ea.object, eb.object):
+                continue
+            subject = lex.table("subjects").get(ea.subject, {}).get("label", ea.subject)
+            obj = _object_label(lex, ea.object if ea.object and (eb.object is None or ea.object in _ancestors(lex, eb.object)) else eb.object)
+            head = f"{subject} on {obj}" if obj and ea.subject in ("embargo", "sanctions", "tariffs") else subject
+            reason = f"{head}: {_status_text(lex, ea)} ({_status_where(a.source, ea)}) vs {_status_text(lex, eb)} ({_status_where(b.source, eb)})"
+            rel = _relation(ea.time, eb.time)
+            if ea.outcome and eb.outcome:
+                _compare_outcomes(bld, ea, eb, rel, reason)
+                continue
+            factor = _actor_factor(ea.actors, eb.actors)
+            if factor is None:
+                continue
+            if ea.inherited or eb.inherited:
+                factor *= INHERITED_FACTOR
+            if (ea.object is None) != (eb.object is None):
+                factor *= UNSPECIFIED_FACTOR
+            if ea.polarity.negated != eb.polarity.negated:
+                neg = ea if ea.polarity.negated else eb
+                if ea.effect == eb.effect and (rel == "overlap" or (rel == "unknown" and neg.tense != "past" and _time(neg.time) is None)):
+                    bld.add("negation", "conflict", reason, NEGATION_CONFLICT * factor)
+                elif rel in ("before", "after"):
+                    bld.note(f"timeline: {reason}")
+                continue
+            if ea.polarity.negated:
+                continue
+            if ea.effect != eb.effect:
+                if rel == "overlap" and {ea.effect, eb.effect} <= {"lift", "impose", "tighten"} and "tighten" not in (ea.effect, eb.effect):
+                    bld.add("status", "conflict", reason, STATUS_CONFLICT_EFFECT * factor)
+                elif rel in ("before", "after"):
+                    bld.note(f"timeline: {reason}")
+                continue
+            degrees = {ea.degree, eb.degree}
+            if rel == "overlap":
+                if degrees == {"full", "partial"}:
+                    bld.add("status", "conflict", reason, STATUS_CONFLICT_DEGREE * factor)
+                else:
+                    bld.add("status", "support", reason, STATUS_SUPPORT * factor)
+                continue
+            if rel == "unknown":
+                if _time(ea.time) is None and _time(eb.time) is None and degrees != {"full", "partial"}:
+                    bld.add("status", "support", reason, STATUS_SUPPORT * factor * ACTOR_FACTOR_NONE)
+                continue
+            first, second = (ea, eb) if rel == "before" else (eb, ea)
+            if not (ea.once or eb.once):
+                bld.note(f"timeline: {reason}")
+                continue
+            if first.degree != "partial" and second.degree != "partial":
+                unspecified = UNSPECIFIED_FACTOR if None in degrees and degrees != {None} else 1.0
+                bld.add("status", "conflict", reason, STATUS_CONFLICT_ONCE * factor * unspecified)
+            elif first.degree != "partial" and second.degree == "partial":
+                bld.add("status", "conflict", reason, STATUS_CONFLICT_ORDER * factor)
+            else:
+                bld.note(f"timeline: {reason}")
+
+
+def _compare_outcomes(bld: _Builder, ea: StatusEvent, eb: StatusEvent, rel: str, reason: str) -> None:
+    if rel in ("before", "after"):
+        bld.note(f"timeline: {reason}")
+        return
+    if (ea.agent is None) != (eb.agent is None):
+        return
+    eff_a = _OPPOSITE[ea.effect] if ea.polarity.negated else ea.effect
+    eff_b = _OPPOSITE[eb.effect] if eb.polarity.negated else eb.effect
+    dated = rel == "overlap"
+    # Neither names the side ("Die Partei verlor die Wahl"): aligned claims speak of the same one.
+    factor = ACTOR_FACTOR_NONE if ea.agent is None else 1.0
+    if ea.agent is None or same_name(ea.agent, eb.agent):
+        factor *= 1.0 if dated else ACTOR_FACTOR_NONE
+        if eff_a != eff_b:
+            bld.add("status", "conflict", reason, OUTCOME_CONFLICT * factor)
+        else:
+            bld.add("status", "support", reason, STATUS_SUPPORT * factor)
+        return
+    # Different agents: two winners of one contest conflict (a loser and a winner do not).
+    if eff_a == eff_b == "win":
+        bld.add("status", "conflict", reason, WINNER_CONFLICT_DATED if dated else WINNER_CONFLICT_UNDATED)
+
+
+# --- quantities --------------------------------------------------------------------------
+def _unit_key(q: Quantity, lang: str) -> str | None:
+    if q.unit:
+        return q.unit
+    if q.noun:
+        return f"{lang}:{q.noun}"
+    return None
+
+
+def _fits(x: Quantity, y: Quantity) -> bool:
+    """True when the two numbers can describe the same value."""
+    tol = APPROX_TOLERANCE if "about" in (x.approx, y.approx) else EXACT_TOLERANCE
+    for lo_q, other in ((x, y), (y, x)):
+        if lo_q.approx == "at_least" and other.approx in ("exact", "about", "at_least"):
+            if other.value < lo_q.value * (1 - tol) and other.approx != "at_least":
+                return False
+        if lo_q.approx == "at_most" and other.approx in ("exact", "about", "at_most"):
+            if other.value > lo_q.value * (1 + tol) and other.approx != "at_most":
+                return False
+    if "at_least" in (x.approx, y.approx) or "at_most" in (x.approx, y.approx):
+        return True
+    scale = max(abs(x.value), abs(y.value), 1e-9)
+    return abs(x.value - y.value) / scale <= tol
+
+
+def _qty_text(q: Quantity) -> str:
+    return q.text.strip() or f"{q.value:g}"
+
+
+def _compare_quantities(bld: _Builder) -> None:
+    a, b = bld.a, bld.b
+    keys_a = [_unit_key(q, a.lang) for q in a.quantities]
+    keys_b = [_unit_key(q, b.lang) for q in b.quantities]
+    for qa, ka in zip(a.quantities, keys_a):
+        for qb, kb in zip(b.quantities, keys_b):
+            if ka is None or ka != kb or qa.kind != qb.kind:
+                continue
+            if qa.polarity.hedged or qb.polarity.hedged or qa.polarity.negated or qb.polarity.negated:
+                continue
+            if qa.measure and qb.measure and qa.measure != qb.measure:
+                continue
+            # Two numbers of one unit in a claim ("from 5% to 8%"): which one to compare is unclear.
+            if sum(1 for q, k in zip(a.quantities, keys_a) if k == ka and q.measure == qa.measure) > 1:
+                continue
+            if sum(1 for q, k in zip(b.quantities, keys_b) if k == kb and q.measure == qb.measure) > 1:
+                continue
+            factor = _actor_factor(qa.actors, qb.actors)
+            if factor is None:
+                continue
+            if qa.inherited or qb.inherited:
+                factor *= INHERITED_FACTOR
+            if (qa.measure is None) != (qb.measure is None):
+                factor *= UNSPECIFIED_FACTOR
+            what = qa.measure or qa.unit or qa.noun or "number"
+            reason = f"{what.replace('_', ' ')}: {_qty_text(qa)} ({_where(a.source, qa.time)}) vs {_qty_text(qb)} ({_where(b.source, qb.time)})"
+            rel = _relation(qa.time, qb.time)
+            if rel in ("before", "after"):
+                bld.note(f"timeline: {reason}")
+                continue
+            if rel == "unknown" and (_time(qa.time) is None) != (_time(qb.time) is None):
+                factor *= UNSPECIFIED_FACTOR
+            if (_unresolved(qa.time) or _unresolved(qb.time)) and rel == "unknown":
+                factor *= UNRESOLVED_TIME_FACTOR
+            if qa.trend and qb.trend and qa.trend != qb.trend and (qa.measure or qb.measure):
+                bld.add("count", "conflict", f"trend of {reason}", TREND_CONFLICT * factor)
+                continue
+            if _fits(qa, qb):
+                bld.add("count", "support", reason, COUNT_SUPPORT * factor)
+            else:
+                bld.add("count", "conflict", reason, COUNT_CONFLICT * factor)
+
+
+# --- ranks -------------------------------------------------------------------------------
+def _rank_text(lexicon: Lexicon, r: RankSlot) -> str:
+    def name(x: str | None) -> str:
+        if x is None:
+            return "?"
+        return x[5:] if x.startswith("name:") else lexicon.actor_label(x)
+
+    ordinal = {1: "1st", 2: "2nd", 3: "3rd"}.get(r.rank, f"{r.rank}th")
+    return f"{name(r.subject)} is {name(r.of)}'s {ordinal} {r.role.replace('_', ' ')}"
+
+
+def _compare_ranks(bld: _Builder) -> None:
+    a, b, lex = bld.a, bld.b, bld.lexicon
+    for ra in a.ranks:
+        for rb in b.ranks:
+            if ra.role != rb.role or ra.polarity.hedged or rb.polarity.hedged or ra.polarity.negated or rb.polarity.negated:
+                continue
+            if not (ra.subject and rb.subject):
+                continue
+            reason = f"ranking: {_rank_text(lex, ra)} ({_where(a.source, ra.time)}) vs {_rank_text(lex, rb)} ({_where(b.source, rb.time)})"
+            if ra.of and rb.of:
+                if same_name(ra.subject, rb.of) and same_name(ra.of, rb.subject) and not same_name(ra.subject, rb.subject):
+                    bld.note(f"different direction: {reason}")
+                    continue
+                if not (same_name(ra.subject, rb.subject) and same_name(ra.of, rb.of)):
+                    continue
+                factor = 1.0
+            elif same_name(ra.subject, rb.subject) and not (ra.of and rb.of and not same_name(ra.of, rb.of)):
+                factor = 0.75  # whose ranking is unknown on one side
+            else:
+                continue
+            rel = _relation(ra.time, rb.time)
+            if rel in ("before", "after") or (ra.tense and rb.tense and ra.tense != rb.tense and rel != "overlap"):
+                bld.note(f"timeline: {reason}")
+                continue
+            if (_unresolved(ra.time) or _unresolved(rb.time)) and rel == "unknown":
+                factor *= UNRESOLVED_TIME_FACTOR
+            if ra.rank == rb.rank:
+                bld.add("rank", "support", reason, RANK_SUPPORT * factor)
+            else:
+                bld.add("rank", "conflict", reason, RANK_CONFLICT * factor)
+
+
+def compare_slots(a: ClaimSlots, b: ClaimSlots, lexicon: Lexicon | None = None) -> Comparison:
+    """Compare two claims' slots.
+
+    Args:
+        a, b: slots of the two claims (``source`` labels appear in the reasons).
+        lexicon: vocabulary for labels; the built-in one when None.
+    Returns:
+        Conflict and support findings (strongest first) and timeline notes.
+
+    Example:
+        >>> from checker.checks.extract import extract_slots
+        >>> x = extract_slots("Die USA und Vietnam sind umfassende strategische Partner.", "de", source="000")
+        >>> y = extract_slots("Meanwhile, the US is only a comprehensive partner.", "en", source="001")
+        >>> compare_slots(x, y).findings[0].kind
+        'conflict'
+    """
+    bld = _Builder(a, b, lexicon or default_lexicon())
+    _compare_levels(bld)
+    _compare_statuses(bld)
+    _compare_quantities(bld)
+    _compare_ranks(bld)
+    return bld.result()
+
+
+def strongest(findings: Iterable[Finding], kind: str) -> Finding | None:
+    """The most confident finding of ``kind`` ("conflict" or "support"), if any.
+
+    Example:
+        >>> strongest([Finding("level", "conflict", "x", 0.8)], "conflict").confidence
+        0.8
+    """
+    return max((f for f in findings if f.kind == kind), key=lambda f: f.confidence, default=None)

@@ -1,0 +1,112 @@
+"""All slots of one claim, in one pass: the input of :func:`checker.checks.compare.compare_slots`."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import replace
+from typing import Sequence
+
+from .context import build_context
+from .lexicon import Lexicon, default_lexicon
+from .levels import find_levels
+from .quantities import find_quantities, find_ranks
+from .slots import ClaimSlots, LevelSlot, TimeRef
+from .status import find_statuses
+
+log = logging.getLogger(__name__)
+
+
+def extract_slots(
+    text: str,
+    lang: str = "en",
+    published: dt.date | None = None,
+    lexicon: Lexicon | None = None,
+    source: str = "",
+    previous: ClaimSlots | None = None,
+    doc_actors: Sequence[str] = (),
+) -> ClaimSlots:
+    """Read every slot out of one claim.
+
+    Args:
+        text: the claim (one sentence).
+        lang: "de" or "en".
+        published: its document's publication date, when known.
+        lexicon: vocabulary; the built-in one when None.
+        source: label for reasons, usually the document id.
+        previous: slots of the sentence before it in the same document. When the claim
+            opens with a back-reference ("Diese umfasst ...", "This includes ..."), slots
+            without actors or time take them from there (marked ``inherited``).
+        doc_actors: the document's lexicon actors, most frequent first. A relationship level
+            naming one actor ("the US is only a comprehensive partner") is a relation with
+            the document's main other actor; it is completed from this list (marked
+            ``completed``).
+    Returns:
+        The claim's slots.
+
+    Example:
+        >>> s = extract_slots("Meanwhile, the US is only a comprehensive partner.", "en", source="001")
+        >>> s.levels[0].exclusive
+        True
+    """
+    lexicon = lexicon or default_lexicon()
+    ctx = build_context(text, lang, published, lexicon)
+    sent = ctx.sentence
+    levels = find_levels(ctx)
+    statuses = find_statuses(ctx)
+    ranks = [
+        replace(r, time=ctx.time_for(r.span), tense=ctx.tense_for(r.span), polarity=ctx.polarity_for(r.span)) for r in find_ranks(sent, lexicon, ctx.actors)
+    ]
+    skip = {k for t in ctx.times for k in range(*t.span)} | {k for r in ranks for k in range(*r.span)}
+    quantities = [
+        replace(q, actors=ctx.actors_for(q.span), time=ctx.time_for(q.span), polarity=ctx.polarity_for(q.span))
+        for q in find_quantities(sent, lexicon, skip)
+    ]
+    anaphora = set(lexicon.words("clauses", "anaphora"))
+    if previous is not None and sent.tokens and sent.tokens[0].norm in anaphora:
+        inherited_actors = frozenset(x for x in previous.actor_ids if not x.startswith("name:"))
+        inherited_time = _main_time(previous.times)
+
+        def inherit(slot):
+            changes = {}
+            # Names outside the lexicon are a weak signal (German nouns are capitalised).
+            if inherited_actors and not any(not x.startswith("name:") for x in slot.actors):
+                changes["actors"] = inherited_actors
+            if slot.time is None and inherited_time is not None:
+                changes["time"] = inherited_time
+            return replace(slot, inherited=True, **changes) if changes else slot
+
+        levels = [inherit(s) for s in levels]
+        statuses = [inherit(s) for s in statuses]
+        quantities = [inherit(s) for s in quantities]
+    if doc_actors:
+        levels = [_complete(lv, doc_actors) for lv in levels]
+    whole = (0, len(sent.tokens))
+    return ClaimSlots(
+        source=source,
+        lang=sent.lang,
+        text=text,
+        published=published,
+        actors=ctx.actors,
+        times=ctx.times,
+        quantities=tuple(quantities),
+        ranks=tuple(ranks),
+        levels=tuple(levels),
+        statuses=tuple(statuses),
+        polarity=ctx.polarity_for(whole),
+        tense=ctx.tense_for(whole),
+    )
+
+
+def _complete(level: LevelSlot, doc_actors: Sequence[str]) -> LevelSlot:
+    named = [a for a in level.actors if not a.startswith("name:")]
+    if len(named) != 1:
+        return level
+    partner = next((a for a in doc_actors if a != named[0]), None)
+    if partner is None:
+        return level
+    return replace(level, actors=frozenset(named + [partner]), completed=True)
+
+
+def _main_time(times: tuple[TimeRef, ...]) -> TimeRef | None:
+    resolved = [t for t in times if t.resolved]
+    return resolved[0] if len(resolved) == 1 else None

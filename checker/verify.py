@@ -1,0 +1,377 @@
+"""Pair verdicts: the NLI model and the structured checks combined into one label per pair.
+
+How a verdict is decided (first rule that applies):
+
+1. A structured conflict with confidence >= ``CHECKS_DECISIVE`` -> CONTRADICTS, whatever
+   the NLI says (a year, a count or a relationship level is where NLI models are weakest).
+   If the NLI also leans to contradiction (>= ``NLI_CORROBORATE_MIN`` both ways) the two
+   are combined (noisy-or) and both scorers are credited.
+2. NLI failed for the pair -> AGREES on a decisive structured agreement, else UNSCORED.
+3. A weaker structured conflict plus NLI contradiction >= ``NLI_CORROBORATE_MIN`` in both
+   directions -> CONTRADICTS (noisy-or of the two).
+4. NLI alone: contradiction >= ``NLI_CONTRADICTION_MIN`` in *both* directions, no slot
+   agreement, no timeline (the claims are about different times) and no disjoint actors
+   -> CONTRADICTS with score = the smaller of the two directions.
+5. Structured agreement plus NLI entailment >= ``NLI_SUPPORT_MIN`` -> AGREES (noisy-or);
+   structured agreement >= ``CHECKS_DECISIVE`` alone -> AGREES; NLI entailment >=
+   ``NLI_ENTAILMENT_MIN`` in either direction and no slot conflict -> AGREES.
+6. Otherwise UNRELATED.
+
+``score`` is always the confidence in the label, in 0..1.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable, Mapping, Sequence
+
+from .backends.base import NliScorer
+from .checks.compare import Comparison, compare_slots
+from .checks.extract import extract_slots
+from .checks.lexicon import Lexicon, default_lexicon
+from .checks.slots import ClaimSlots
+from .errors import InputError
+from .records import NLI_LABELS, CandidatePair, Claim, Document, PairVerdict, Verdict
+
+log = logging.getLogger(__name__)
+
+#: (premise, hypothesis) inputs per ``nli.predict`` call: 32 claim pairs, both directions.
+NLI_CHUNK = 64
+#: A structured conflict at or above this confidence decides CONTRADICTS on its own.
+#: Findings score 0.9 at best (same actors, dated); 0.7 still allows one discount
+#: (actors named on one side only, context from the previous sentence, an unspecified degree).
+CHECKS_DECISIVE = 0.70
+#: NLI-only contradiction: the contradiction probability in BOTH directions must reach this.
+#: NLI models flag many topic-related but compatible pairs; requiring both directions and a
+#: high bar keeps the number of findings an editor must read small.
+NLI_CONTRADICTION_MIN = 0.90
+#: NLI contradiction (both directions) that corroborates a weaker structured conflict.
+NLI_CORROBORATE_MIN = 0.50
+#: NLI-only agreement: entailment in either direction (one claim implies the other).
+NLI_ENTAILMENT_MIN = 0.80
+#: Entailment that, together with a structured agreement, makes an agreement.
+NLI_SUPPORT_MIN = 0.50
+
+
+def _noisy_or(*scores: float) -> float:
+    """Combined confidence of independent pieces of evidence: 1 - prod(1 - s)."""
+    out = 1.0
+    for s in scores:
+        out *= 1.0 - max(0.0, min(1.0, s))
+    return round(1.0 - out, 4)
+
+
+def _valid(result: object) -> bool:
+    return isinstance(result, Mapping) and all(isinstance(result.get(k), (int, float)) for k in NLI_LABELS)
+
+
+def score_both_directions(
+    nli: NliScorer, texts: Sequence[tuple[str, str]], progress: Callable[[int], None] | None = None
+) -> tuple[list[tuple[dict, dict] | None], list[str | None]]:
+    """Score every (a, b) text pair as a→b and b→a, ``NLI_CHUNK`` inputs per ``predict`` call.
+
+    Args:
+        nli: the scorer.
+        texts: (text_a, text_b) per pair.
+        progress: called after each chunk with the number of pairs done so far.
+    Returns:
+        Per pair: (scores a→b, scores b→a) or None when its chunk failed; and per pair the
+        error message (None when scored).
+
+    Example:
+        >>> from checker.backends.fake import RuleNli
+        >>> scores, errors = score_both_directions(RuleNli(), [("The minister did attend.", "The minister did not attend.")])
+        >>> max(scores[0][0], key=scores[0][0].get), errors
+        ('contradiction', [None])
+    """
+    inputs: list[tuple[str, str]] = []
+    for a, b in texts:
+        inputs += [(a, b), (b, a)]
+    flat: list[dict | None] = [None] * len(inputs)
+    errors: list[str | None] = [None] * len(inputs)
+    for start in range(0, len(inputs), NLI_CHUNK):
+        chunk = inputs[start : start + NLI_CHUNK]
+        try:
+            out = nli.predict(chunk)
+            if len(out) != len(chunk) or not all(_valid(r) for r in out):
+                raise ValueError(f"predict returned {len(out)} results for {len(chunk)} pairs or lacks labels {NLI_LABELS}")
+            for k, r in enumerate(out):
+                flat[start + k] = {label: float(r[label]) for label in NLI_LABELS}
+        except Exception as err:  # any backend failure leaves these pairs unscored, never guessed
+            message = f"{type(err).__name__}: {err}"
+            log.warning("NLI scoring failed for %d inputs: %s", len(chunk), message)
+            for k in range(len(chunk)):
+                errors[start + k] = message
+        if progress is not None:
+            progress(min(len(texts), (start + len(chunk)) // 2))
+    pairs: list[tuple[dict, dict] | None] = []
+    pair_errors: list[str | None] = []
+    for i in range(len(texts)):
+        ab, ba = flat[2 * i], flat[2 * i + 1]
+        pairs.append((ab, ba) if ab is not None and ba is not None else None)
+        pair_errors.append(errors[2 * i] or errors[2 * i + 1])
+    return pairs, pair_errors
+
+
+def _nli_reason(ab: Mapping[str, float], ba: Mapping[str, float]) -> str:
+    top_ab = max(NLI_LABELS, key=lambda k: ab[k])
+    top_ba = max(NLI_LABELS, key=lambda k: ba[k])
+    if top_ab == top_ba:
+        return f"NLI: {top_ab} {ab[top_ab]:.2f} (a→b), {ba[top_ba]:.2f} (b→a)"
+    return f"NLI: {top_ab} {ab[top_ab]:.2f} (a→b), {top_ba} {ba[top_ba]:.2f} (b→a)"
+
+
+def _disjoint_actors(a: ClaimSlots, b: ClaimSlots) -> bool:
+    x = {i for i in a.actor_ids if not i.startswith("name:")}
+    y = {i for i in b.actor_ids if not i.startswith("name:")}
+    return bool(x and y and not x & y)
+
+
+def decide(
+    a_id: str,
+    b_id: str,
+    cmp: Comparison,
+    scores: tuple[Mapping[str, float], Mapping[str, float]] | None,
+    nli_error: str | None = None,
+    disjoint_actors: bool = False,
+    topic: str = "",
+    similarity: float = 0.0,
+) -> PairVerdict:
+    """Combine structured findings and NLI scores into one verdict (rules in the module doc).
+
+    Args:
+        a_id, b_id: claim ids.
+        cmp: the structured comparison of the two claims.
+        scores: NLI label probabilities (a→b, b→a), or None without NLI.
+        nli_error: why NLI failed for this pair (then ``scores`` is None).
+        disjoint_actors: the claims name different lexicon actors.
+        topic, similarity: copied into the verdict.
+    Returns:
+        The pair verdict.
+
+    Example:
+        >>> from checker.records import Finding
+        >>> cmp = Comparison((Finding("level", "conflict", "level: x vs y", 0.9),))
+        >>> ent = {"entailment": 0.95, "neutral": 0.03, "contradiction": 0.02}
+        >>> decide("a", "b", cmp, (ent, ent)).label
+        <Verdict.CONTRADICTS: 'contradiction'>
+    """
+    conflict, support = cmp.conflict, cmp.support
+    conflicts = [f.reason for f in cmp.findings if f.kind == "conflict"]
+    supports = [f.reason for f in cmp.findings if f.kind == "support"]
+    notes = list(cmp.notes)
+    nli_dict = None
+    c_min = e_max = 0.0
+    nli_line: list[str] = []
+    if scores is not None:
+        ab, ba = scores
+        nli_dict = {k: round(max(ab[k], ba[k]), 4) for k in NLI_LABELS}
+        c_min = min(ab["contradiction"], ba["contradiction"])
+        e_max = max(ab["entailment"], ba["entailment"])
+        nli_line = [_nli_reason(ab, ba)]
+    elif nli_error:
+        nli_line = [f"NLI failed: {nli_error}"]
+
+    def verdict(label: Verdict, score: float, reasons: list[str], scorers: tuple[str, ...]) -> PairVerdict:
+        return PairVerdict(
+            a=a_id, b=b_id, label=label, score=round(max(0.0, min(1.0, score)), 4), topic=topic,
+            reasons=tuple(dict.fromkeys(reasons)), scorers=scorers, nli=nli_dict, findings=cmp.findings,
+            similarity=similarity,
+        )
+
+    # 1. A confident slot conflict decides, even against NLI entailment.
+    if conflict >= CHECKS_DECISIVE:
+        extra = []
+        if scores is not None and e_max >= NLI_ENTAILMENT_MIN:
+            extra = [f"structured check outranks NLI entailment {e_max:.2f}"]
+        if scores is not None and c_min >= NLI_CORROBORATE_MIN:
+            return verdict(Verdict.CONTRADICTS, _noisy_or(conflict, c_min), conflicts + nli_line + notes, ("checks", "nli"))
+        return verdict(Verdict.CONTRADICTS, conflict, conflicts + extra + nli_line + notes, ("checks",))
+    # 2. NLI failed: only a decisive structured agreement may stand.
+    if nli_error is not None:
+        if support >= CHECKS_DECISIVE:
+            return verdict(Verdict.AGREES, support, supports + nli_line, ("checks",))
+        return verdict(Verdict.UNSCORED, 0.0, conflicts + supports + nli_line + notes, ())
+    if scores is not None:
+        # 3. Weak slot conflict corroborated by NLI.
+        if conflict > 0 and c_min >= NLI_CORROBORATE_MIN:
+            return verdict(Verdict.CONTRADICTS, _noisy_or(conflict, c_min), conflicts + nli_line + notes, ("checks", "nli"))
+        # 4. NLI alone, guarded.
+        if c_min >= NLI_CONTRADICTION_MIN:
+            if support > 0 or cmp.timeline or disjoint_actors:
+                why = "slot agreement" if support > 0 else ("different times" if cmp.timeline else "different actors")
+                notes.append(f"NLI contradiction not reported: {why}")
+            else:
+                return verdict(Verdict.CONTRADICTS, c_min, nli_line + conflicts + notes, ("nli",))
+        # 5. Agreement.
+        if support > 0 and conflict == 0 and e_max >= NLI_SUPPORT_MIN:
+            return verdict(Verdict.AGREES, _noisy_or(support, e_max), supports + nli_line + notes, ("checks", "nli"))
+        if support >= CHECKS_DECISIVE and conflict == 0 and c_min < NLI_CORROBORATE_MIN:
+            return verdict(Verdict.AGREES, support, supports + nli_line + notes, ("checks",))
+        if e_max >= NLI_ENTAILMENT_MIN and conflict == 0:
+            return verdict(Verdict.AGREES, e_max, nli_line + supports + notes, ("nli",))
+        # 6. Unrelated: confidence = how far both scorers are from any other label.
+        return verdict(
+            Verdict.UNRELATED, 1.0 - max(c_min, e_max, conflict, support), nli_line + conflicts + supports + notes, ("checks", "nli")
+        )
+    # Structured checks only (no NLI scorer configured).
+    if support >= CHECKS_DECISIVE and conflict == 0:
+        return verdict(Verdict.AGREES, support, supports + notes, ("checks",))
+    return verdict(Verdict.UNRELATED, 1.0 - max(conflict, support), conflicts + supports + notes, ("checks",))
+
+
+class _SlotCache:
+    """Slots per claim id, extracted once; back-references read the previous sentence."""
+
+    def __init__(self, claims: Mapping[str, Claim], documents: Mapping[str, Document], lexicon: Lexicon) -> None:
+        self.claims, self.documents, self.lexicon = claims, documents, lexicon
+        self.by_position = {(c.doc_id, c.index): c for c in claims.values()}
+        self.own: dict[str, ClaimSlots] = {}
+        self.full: dict[str, ClaimSlots] = {}
+        self.doc_actors: dict[str, tuple[str, ...]] = {}
+
+    def _doc_actors(self, doc_id: str) -> tuple[str, ...]:
+        """The document's lexicon actors (places left out), most frequent first."""
+        if doc_id not in self.doc_actors:
+            counts: dict[str, int] = {}
+            for c in self.claims.values():
+                if c.doc_id == doc_id:
+                    for a in self._own(c).actors:
+                        if a.kind not in ("place", "name"):
+                            counts[a.id] = counts.get(a.id, 0) + 1
+            self.doc_actors[doc_id] = tuple(sorted(counts, key=lambda k: (-counts[k], k)))
+        return self.doc_actors[doc_id]
+
+    def _published(self, claim: Claim):
+        doc = self.documents.get(claim.doc_id)
+        return doc.published if doc is not None else None
+
+    def _lang(self, claim: Claim) -> str:
+        return claim.lang if claim.lang in ("de", "en") else "en"
+
+    def _own(self, claim: Claim) -> ClaimSlots:
+        if claim.id not in self.own:
+            self.own[claim.id] = extract_slots(claim.text, self._lang(claim), self._published(claim), self.lexicon, claim.doc_id)
+        return self.own[claim.id]
+
+    def get(self, claim_id: str) -> ClaimSlots:
+        if claim_id not in self.full:
+            claim = self.claims.get(claim_id)
+            if claim is None:
+                raise InputError(f"Candidate pair names unknown claim '{claim_id}'.", "pass every claim of the pairs in `claims`.")
+            prev = self.by_position.get((claim.doc_id, claim.index - 1))
+            own = self._own(claim)
+            if prev is None and not own.levels:
+                self.full[claim_id] = own
+            else:
+                self.full[claim_id] = extract_slots(
+                    claim.text, self._lang(claim), self._published(claim), self.lexicon, claim.doc_id,
+                    previous=self._own(prev) if prev is not None else None, doc_actors=self._doc_actors(claim.doc_id),
+                )
+        return self.full[claim_id]
+
+
+def verify_pairs(
+    pairs: Sequence[CandidatePair],
+    claims: Mapping[str, Claim],
+    documents: Mapping[str, Document],
+    nli: NliScorer | None,
+    lexicon: Lexicon | None = None,
+    topics: Mapping[str, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[PairVerdict]:
+    """Score candidate pairs with the structured checks and (optionally) an NLI model.
+
+    Slots are extracted once per claim. NLI runs on all pairs in both directions, in
+    chunks of ``NLI_CHUNK`` inputs per ``predict`` call; a failing chunk leaves its pairs
+    UNSCORED unless the structured checks alone decide them.
+
+    Args:
+        pairs: aligned cross-document claim pairs.
+        claims: every claim by id (the sentence before a claim is used for back-references).
+        documents: documents by id (publication dates resolve relative times).
+        nli: NLI scorer, or None for structured checks only.
+        lexicon: vocabulary; the built-in one when None.
+        topics: cluster id -> topic words, copied into each verdict.
+        progress: called after each NLI chunk with the number of pairs scored so far.
+    Returns:
+        One verdict per pair, in input order.
+
+    Example:
+        >>> from checker.backends.fake import RuleNli
+        >>> c = {"d0:s0": Claim("d0:s0", "d0", "en", "In 2016, the US fully lifted the arms embargo.", 0, 46, 0),
+        ...      "d1:s0": Claim("d1:s0", "d1", "en", "The US fully lifted the arms embargo in 2019.", 0, 45, 0)}
+        >>> verify_pairs([CandidatePair("d0:s0", "d1:s0", 0.9)], c, {}, RuleNli())[0].label
+        <Verdict.CONTRADICTS: 'contradiction'>
+    """
+    lexicon = lexicon or default_lexicon()
+    topics = topics or {}
+    cache = _SlotCache(claims, documents, lexicon)
+    texts = []
+    for p in pairs:
+        for cid in (p.a, p.b):
+            if cid not in claims:
+                raise InputError(f"Candidate pair names unknown claim '{cid}'.", "pass every claim of the pairs in `claims`.")
+        texts.append((claims[p.a].text, claims[p.b].text))
+    if nli is not None and pairs:
+        scores, errors = score_both_directions(nli, texts, progress)
+    else:
+        scores, errors = [None] * len(pairs), [None] * len(pairs)
+        if progress is not None:
+            progress(len(pairs))
+    out = []
+    for p, score, error in zip(pairs, scores, errors):
+        sa, sb = cache.get(p.a), cache.get(p.b)
+        cmp = compare_slots(sa, sb, lexicon)
+        out.append(
+            decide(p.a, p.b, cmp, score, error, _disjoint_actors(sa, sb), topics.get(p.cluster_id, ""), p.similarity)
+        )
+    return out
+
+
+def _guess_lang(text: str, lexicon: Lexicon) -> str:
+    """"de" or "en" by counting function words of each language (enough for one sentence)."""
+    from .checks.tokens import tokenize
+
+    words = [t.norm for t in tokenize(text) if t.kind == "word"]
+    de = set(lexicon.words("function_words", "de"))
+    en = set(lexicon.words("function_words", "en"))
+    score_de = sum(w in de for w in words) + sum(ch in "äöüß" for ch in text.lower())
+    score_en = sum(w in en for w in words)
+    return "de" if score_de > score_en else "en"
+
+
+def compare_texts(
+    text_a: str,
+    text_b: str,
+    nli: NliScorer | None,
+    lexicon: Lexicon | None = None,
+    lang_a: str | None = None,
+    lang_b: str | None = None,
+) -> PairVerdict:
+    """Verdict for two sentences given directly (``vncheck compare A B``).
+
+    Args:
+        text_a, text_b: the two claims; reasons label them "A" and "B".
+        nli: NLI scorer, or None for structured checks only.
+        lexicon: vocabulary; the built-in one when None.
+        lang_a, lang_b: "de"/"en"; guessed from function words when None.
+    Returns:
+        The verdict, with ids "A" and "B".
+
+    Example:
+        >>> v = compare_texts("Die USA und Vietnam sind umfassende strategische Partner.",
+        ...                   "Meanwhile, the US is only a comprehensive partner.", None)
+        >>> v.label.value, v.scorers
+        ('contradiction', ('checks',))
+    """
+    lexicon = lexicon or default_lexicon()
+    lang_a = lang_a or _guess_lang(text_a, lexicon)
+    lang_b = lang_b or _guess_lang(text_b, lexicon)
+    sa = extract_slots(text_a, lang_a, None, lexicon, source="A")
+    sb = extract_slots(text_b, lang_b, None, lexicon, source="B")
+    cmp = compare_slots(sa, sb, lexicon)
+    scores, error = None, None
+    if nli is not None:
+        result, errs = score_both_directions(nli, [(text_a, text_b)], None)
+        scores, error = result[0], errs[0]
+    return decide("A", "B", cmp, scores, error, _disjoint_actors(sa, sb))

@@ -1,0 +1,123 @@
+"""Comparison of two aligned claims: conflicts with reasons in words, timelines, traps,
+and a minimum precision on the labelled pairs in tests/data/claim_pairs.tsv."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+from checker.checks import compare_slots, extract_slots
+from checker.verify import CHECKS_DECISIVE
+
+DATA = Path(__file__).parent / "data" / "claim_pairs.tsv"
+
+#: Minimum precision/recall of structured contradictions on the labelled pairs. Measured:
+#: see `python benchmarks/checks_eval.py`; the floor leaves room for lexicon changes.
+MIN_PRECISION = 0.90
+MIN_RECALL = 0.65
+
+
+def _cmp(text_a: str, lang_a: str, text_b: str, lang_b: str, pub_a: dt.date | None = None, pub_b: dt.date | None = None):
+    a = extract_slots(text_a, lang_a, pub_a, source="A")
+    b = extract_slots(text_b, lang_b, pub_b, source="B")
+    return compare_slots(a, b)
+
+
+def test_checks_compare_exclusive_level_conflicts_with_reason_in_words():
+    c = _cmp("Im September 2023 vereinbarten die USA und Vietnam eine umfassende strategische Partnerschaft.", "de",
+             "The US is only a comprehensive partner of Vietnam.", "en")
+    finding = c.findings[0]
+    assert finding.kind == "conflict" and finding.check == "level" and finding.confidence >= CHECKS_DECISIVE
+    assert finding.reason == (
+        'relationship level: comprehensive strategic partnership (A, 2023-09) vs only comprehensive partnership '
+        '(B, present tense, exclusive "only")'
+    )
+
+
+def test_checks_compare_levels_at_different_times_are_a_timeline():
+    c = _cmp("In 2010, the two governments defined US-Vietnam relations as a comprehensive partnership.", "en",
+             "Im September 2023 vereinbarten die USA und Vietnam eine umfassende strategische Partnerschaft.", "de")
+    assert c.conflict == 0 and c.timeline
+
+
+def test_checks_compare_exclusive_claim_before_dated_upgrade_is_a_timeline():
+    # With a publication date before the upgrade, "is only" described the state of its day.
+    c = _cmp("The US is only a comprehensive partner of Vietnam.", "en",
+             "Im September 2023 vereinbarten die USA und Vietnam eine umfassende strategische Partnerschaft.", "de",
+             pub_a=dt.date(2023, 7, 1))
+    assert c.conflict == 0 and c.timeline
+
+
+def test_checks_compare_different_actor_pairs_do_not_conflict():
+    c = _cmp("China is a comprehensive strategic partner of Vietnam.", "en", "The US is only a comprehensive partner of Vietnam.", "en")
+    assert c.findings == ()
+
+
+def test_checks_compare_embargo_lifted_at_two_times_conflicts():
+    c = _cmp("Die Biden-Regierung hob das Embargo für tödliche Waffen gegen Vietnam auf.", "de",
+             "In 2016, the US completely lifted the arms embargo against Vietnam.", "en")
+    assert c.conflict >= CHECKS_DECISIVE
+    assert c.findings[0].reason.startswith("embargo on arms: lifted (A, Biden-Regierung") and "fully lifted (B, 2016)" in c.findings[0].reason
+
+
+def test_checks_compare_partial_then_full_lifting_is_a_timeline():
+    c = _cmp("In 2014, the US partially lifted the ban on the sale of lethal weapons to Vietnam.", "en",
+             "In 2016, the US completely lifted the arms embargo against Vietnam.", "en")
+    assert c.conflict == 0 and c.timeline
+
+
+def test_checks_compare_partner_direction_is_not_confused():
+    c = _cmp("Vietnam ist der zweitwichtigste Handelspartner der USA nach China.", "de",
+             "The US is Vietnam's third-largest trading partner.", "en")
+    assert c.conflict == 0
+    assert any(n.startswith("different direction") for n in c.notes)
+    same = _cmp("Vietnam ist der zweitwichtigste Handelspartner der USA.", "de", "Vietnam is the US's fourth-largest trading partner.", "en")
+    assert same.conflict >= CHECKS_DECISIVE
+
+
+def test_checks_compare_counts_conflict_and_agree_across_languages():
+    assert _cmp("Die SPD erhielt 25,7 Prozent der Stimmen.", "de", "The SPD won 20.5 percent of the vote.", "en").conflict >= CHECKS_DECISIVE
+    agree = _cmp("Die SPD erhielt 25,7 Prozent der Stimmen.", "de", "The SPD won 25.7 percent of the vote.", "en")
+    assert agree.conflict == 0 and agree.support > 0
+
+
+def test_checks_compare_different_measures_are_not_compared():
+    assert _cmp("Revenue rose 5 percent.", "en", "Profit rose 9 percent.", "en").findings == ()
+
+
+def test_checks_compare_hedged_claims_never_conflict():
+    c = _cmp("Analysts expect the two countries to become strategic partners next year.", "en",
+             "The two countries are comprehensive partners.", "en")
+    assert c.conflict == 0
+
+
+def test_checks_compare_negated_level_conflicts():
+    c = _cmp("Australia and the US are treaty allies.", "en", "Australia is not an ally of the United States.", "en")
+    assert c.findings[0].check == "negation" and c.conflict >= CHECKS_DECISIVE
+
+
+def _labelled() -> list[dict[str, str]]:
+    with DATA.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def test_checks_compare_labelled_pairs_file_is_well_formed():
+    rows = _labelled()
+    assert len(rows) >= 80
+    assert {r["label"] for r in rows} == {"contradiction", "agreement", "unrelated"}
+    assert {"de-de", "en-en", "de-en"} <= {r["lang"] for r in rows}
+
+
+def test_checks_compare_reaches_min_precision_on_labelled_pairs():
+    tp = fp = fn = 0
+    for row in _labelled():
+        lang_a, lang_b = row["lang"].split("-")
+        predicted = _cmp(row["premise"], lang_a, row["hypothesis"], lang_b).conflict >= CHECKS_DECISIVE
+        gold = row["label"] == "contradiction"
+        tp += predicted and gold
+        fp += predicted and not gold
+        fn += gold and not predicted
+    precision = tp / max(1, tp + fp)
+    recall = tp / max(1, tp + fn)
+    assert precision >= MIN_PRECISION, (precision, tp, fp)
+    assert recall >= MIN_RECALL, (recall, tp, fn)

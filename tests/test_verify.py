@@ -1,0 +1,163 @@
+"""Verdicts: structured checks combined with NLI, batching, failures, label mapping."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import pytest
+
+from checker.backends.fake import RuleNli
+from checker.errors import InputError
+from checker.records import CandidatePair, Claim, Document, Verdict
+from checker import verify
+from checker.verify import compare_texts, verify_pairs
+
+ENTAIL = {"entailment": 0.97, "neutral": 0.02, "contradiction": 0.01}
+CONTRA = {"entailment": 0.01, "neutral": 0.03, "contradiction": 0.96}
+
+
+class StubNli:
+    """Returns the same scores for every input and counts calls."""
+
+    name = "stub"
+
+    def __init__(self, scores: dict[str, float]) -> None:
+        self.scores = scores
+        self.calls: list[int] = []
+
+    def predict(self, pairs: Sequence[tuple[str, str]]) -> list[dict[str, float]]:
+        self.calls.append(len(pairs))
+        return [dict(self.scores) for _ in pairs]
+
+
+class BrokenNli:
+    name = "broken"
+
+    def predict(self, pairs):
+        raise RuntimeError("model exploded")
+
+
+def _claim(cid: str, text: str, lang: str = "en", index: int = 0) -> Claim:
+    doc = cid.split(":")[0]
+    return Claim(cid, doc, lang, text, 0, len(text), index)  # type: ignore[arg-type]
+
+
+def _records(a: str, b: str, lang_a: str = "en", lang_b: str = "en"):
+    claims = {"d0:s0": _claim("d0:s0", a, lang_a), "d1:s0": _claim("d1:s0", b, lang_b)}
+    docs = {"d0": Document("d0", "d0.txt", lang_a, a), "d1": Document("d1", "d1.txt", lang_b, b)}  # type: ignore[arg-type]
+    return [CandidatePair("d0:s0", "d1:s0", 0.91, "t1")], claims, docs
+
+
+SLOT_CONFLICT = ("In 2016, the US completely lifted the arms embargo against Vietnam.",
+                 "The US fully lifted the arms embargo against Vietnam in 2019.")
+
+
+def test_verify_slot_conflict_outranks_nli_entailment():
+    pairs, claims, docs = _records(*SLOT_CONFLICT)
+    v = verify_pairs(pairs, claims, docs, StubNli(ENTAIL))[0]
+    assert v.label is Verdict.CONTRADICTS
+    assert v.scorers == ("checks",)
+    assert v.score >= verify.CHECKS_DECISIVE
+    assert any("2016" in r and "2019" in r for r in v.reasons)
+    assert any(r.startswith("NLI: entailment 0.97 (a→b), 0.97 (b→a)") for r in v.reasons)
+
+
+def test_verify_slot_conflict_and_nli_contradiction_are_combined():
+    pairs, claims, docs = _records(*SLOT_CONFLICT)
+    v = verify_pairs(pairs, claims, docs, StubNli(CONTRA))[0]
+    assert v.label is Verdict.CONTRADICTS and v.scorers == ("checks", "nli")
+    assert v.score > max(f.confidence for f in v.findings)
+
+
+def test_verify_nli_failure_gives_unscored():
+    pairs, claims, docs = _records("The weather was fine.", "The weather was bad.")
+    v = verify_pairs(pairs, claims, docs, BrokenNli())[0]
+    assert v.label is Verdict.UNSCORED and v.score == 0.0 and v.nli is None
+    assert any("model exploded" in r for r in v.reasons)
+
+
+def test_verify_nli_failure_keeps_decisive_slot_conflict():
+    pairs, claims, docs = _records(*SLOT_CONFLICT)
+    v = verify_pairs(pairs, claims, docs, BrokenNli())[0]
+    assert v.label is Verdict.CONTRADICTS and v.scorers == ("checks",)
+
+
+def test_verify_permuted_label_order_of_fake_nli_maps_by_name():
+    # RuleNli's checkpoint order is (contradiction, entailment, neutral): the verdict must
+    # still read "contradiction" from the name, in both directions.
+    pairs, claims, docs = _records("The minister did attend the summit in Hanoi.", "The minister did not attend the summit in Hanoi.")
+    v = verify_pairs(pairs, claims, docs, RuleNli())[0]
+    assert v.label is Verdict.CONTRADICTS and v.scorers == ("nli",)
+    assert v.nli["contradiction"] > 0.9 and v.nli["entailment"] < 0.1
+    same = verify_pairs(*_records("The minister attended the summit in Hanoi.", "The minister attended the summit in Hanoi."), RuleNli())[0]
+    assert same.label is Verdict.AGREES
+
+
+def test_verify_nli_only_contradiction_needs_both_directions():
+    class OneWay(StubNli):
+        def predict(self, pairs):
+            self.calls.append(len(pairs))
+            return [dict(CONTRA) if k % 2 == 0 else dict(ENTAIL) for k in range(len(pairs))]
+
+    pairs, claims, docs = _records("The weather was fine.", "The weather was bad.")
+    assert verify_pairs(pairs, claims, docs, OneWay(CONTRA))[0].label is not Verdict.CONTRADICTS
+
+
+def test_verify_timeline_vetoes_nli_only_contradiction():
+    pairs, claims, docs = _records("In 2010, Germany and India established a strategic partnership.",
+                                   "In 2023, Germany and India upgraded their ties to a comprehensive strategic partnership.")
+    v = verify_pairs(pairs, claims, docs, StubNli(CONTRA))[0]
+    assert v.label is Verdict.UNRELATED
+    assert any(r.startswith("timeline:") for r in v.reasons)
+
+
+def test_verify_batches_nli_calls_and_reports_progress():
+    claims, pairs = {}, []
+    for i in range(70):
+        claims[f"a{i}:s0"] = _claim(f"a{i}:s0", f"Sentence number {i} about trade.")
+        claims[f"b{i}:s0"] = _claim(f"b{i}:s0", f"Another sentence {i} about trade.")
+        pairs.append(CandidatePair(f"a{i}:s0", f"b{i}:s0", 0.9))
+    nli = StubNli(ENTAIL)
+    done: list[int] = []
+    out = verify_pairs(pairs, claims, {}, nli, progress=done.append)
+    assert len(out) == 70
+    assert nli.calls == [verify.NLI_CHUNK, verify.NLI_CHUNK, 140 - 2 * verify.NLI_CHUNK]
+    assert done == [32, 64, 70]
+
+
+def test_verify_extracts_slots_once_per_claim(monkeypatch):
+    calls: list[str] = []
+    real = verify.extract_slots
+
+    def counting(text, *args, **kwargs):
+        calls.append(text)
+        return real(text, *args, **kwargs)
+
+    monkeypatch.setattr(verify, "extract_slots", counting)
+    claims = {c: _claim(c, f"Text of {c} in 2016.") for c in ("x:s0", "y:s0", "z:s0")}
+    pairs = [CandidatePair("x:s0", "y:s0", 0.9), CandidatePair("x:s0", "z:s0", 0.9), CandidatePair("y:s0", "z:s0", 0.9)]
+    verify_pairs(pairs, claims, {}, None)
+    assert sorted(calls) == sorted(c.text for c in claims.values())
+
+
+def test_verify_copies_topic_and_similarity_and_uses_previous_sentence():
+    claims = {
+        "d0:s0": _claim("d0:s0", "Die Biden-Regierung hat die Zusammenarbeit mit Vietnam hervorgehoben.", "de", 0),
+        "d0:s1": _claim("d0:s1", "Diese umfasst die Aufhebung von Embargos für den Verkauf tödlicher Waffen.", "de", 1),
+        "d1:s0": _claim("d1:s0", "In 2016, the US completely lifted the arms embargo against Vietnam.", "en", 0),
+    }
+    v = verify_pairs([CandidatePair("d0:s1", "d1:s0", 0.83, "t7")], claims, {}, None, topics={"t7": "embargo"})[0]
+    assert (v.topic, v.similarity) == ("embargo", 0.83)
+    assert v.label is Verdict.CONTRADICTS and "context from the previous sentence" in v.reasons[0]
+
+
+def test_verify_unknown_claim_is_an_input_error():
+    with pytest.raises(InputError):
+        verify_pairs([CandidatePair("x:s0", "nope:s0", 0.9)], {"x:s0": _claim("x:s0", "A.")}, {}, None)
+
+
+def test_verify_compare_texts_without_nli_guesses_languages():
+    v = compare_texts("Die USA und Vietnam sind umfassende strategische Partner.", "Meanwhile, the US is only a comprehensive partner.", None)
+    assert (v.a, v.b, v.label) == ("A", "B", Verdict.CONTRADICTS)
+    assert v.reasons[0].startswith("relationship level: comprehensive strategic partnership (A, present tense) vs only")
+    unrelated = compare_texts("Es regnete in Berlin.", "The market opened higher.", RuleNli())
+    assert unrelated.label is Verdict.UNRELATED and unrelated.nli is not None
