@@ -1,0 +1,150 @@
+"""The CLI, driven through click's CliRunner with the deterministic fake backends."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from checker.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FAKE = ["--embedder", "fake.v1", "--nli-backend", "fake-nli.v1", "--no-cache"]
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def _docs(tmp_path, texts):
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+EN_A = "The committee approved the new budget on Monday. The budget includes funds for three new schools in the city."
+EN_B = "The committee did not approve the new budget on Monday. The mayor said the budget includes funds for three new schools in the city."
+
+
+def test_cli_every_command_has_help_text(runner):
+    for name, command in main.commands.items():
+        assert command.help, f"command {name} has no help text"
+        result = runner.invoke(main, [name, "--help"])
+        assert result.exit_code == 0, result.output
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.hidden:
+                assert param.help, f"option {param.name} of {name} has no help"
+
+
+def test_cli_version(runner):
+    result = runner.invoke(main, ["--version"])
+    assert result.exit_code == 0 and "vncheck" in result.output
+
+
+def test_cli_check_json_to_stdout(runner, tmp_path):
+    folder = _docs(tmp_path, {"a.txt": EN_A, "b.txt": EN_B})
+    result = runner.invoke(main, ["check", str(folder), "--format", "json", "--out", "-", *FAKE])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["schema"] == 1
+    assert {d["id"] for d in data["documents"]} == {"a", "b"}
+    assert any(f["kind"] == "contradiction" for f in data["findings"])
+
+
+def test_cli_check_fail_on_contradiction_exits_1(runner, tmp_path):
+    folder = _docs(tmp_path, {"a.txt": EN_A, "b.txt": EN_B})
+    result = runner.invoke(main, ["check", str(folder), "--fail-on", "contradiction", "--format", "json", "--out", "-", *FAKE])
+    assert result.exit_code == 1, result.output
+
+
+def test_cli_check_fail_on_respects_min_score(runner, tmp_path):
+    folder = _docs(tmp_path, {"a.txt": EN_A, "b.txt": EN_B})
+    result = runner.invoke(main, ["check", str(folder), "--fail-on", "contradiction", "--min-score", "1.0", "--format", "json", "--out", "-", *FAKE])
+    assert result.exit_code == 0, result.output
+
+
+def test_cli_check_writes_report_files(runner, tmp_path):
+    (tmp_path / "in").mkdir()
+    folder = _docs(tmp_path / "in", {"a.txt": EN_A, "b.txt": EN_B})
+    out = tmp_path / "out"
+    for fmt, ext in [("html", ".html"), ("markdown", ".md"), ("json", ".json"), ("rich", ".txt")]:
+        result = runner.invoke(main, ["check", str(folder), "--format", fmt, "--out", str(out), *FAKE])
+        assert result.exit_code == 0, result.output
+        target = out / f"vncheck-report{ext}"
+        assert target.is_file() and target.stat().st_size > 200
+    assert "\x1b[" not in (out / "vncheck-report.txt").read_text(encoding="utf-8")
+
+
+def test_cli_check_missing_path_is_one_line_error(runner, tmp_path):
+    result = runner.invoke(main, ["check", str(tmp_path / "nope.txt"), *FAKE])
+    assert result.exit_code == 2
+    assert "nope.txt" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_cli_check_empty_folder_is_error(runner, tmp_path):
+    result = runner.invoke(main, ["check", str(tmp_path), *FAKE])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_cli_check_bad_file_is_warning_others_still_checked(runner, tmp_path):
+    folder = _docs(tmp_path, {"a.txt": EN_A, "b.txt": EN_B, "c.txt": ""})
+    (folder / "d.txt").write_bytes(b"\x00\x01\x02binary\xff" * 50)
+    result = runner.invoke(main, ["check", str(folder), "--format", "json", "--out", "-", *FAKE])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {d["id"] for d in data["documents"]} == {"a", "b"}
+    assert "c.txt" in result.stderr and "d.txt" in result.stderr
+
+
+def test_cli_compare_two_sentences_json(runner):
+    result = runner.invoke(main, ["compare", "The US lifted the embargo in 2016.", "The US did not lift the embargo in 2016.",
+                                  "--json", "--nli-backend", "fake-nli.v1"])
+    assert result.exit_code == 0, result.output
+    item = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"verdict", "score", "reasons", "scorers"} <= set(item)
+
+
+def test_cli_compare_tsv_gives_one_line_per_row(runner, tmp_path):
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("premise\thypothesis\tnote\nA cat sleeps.\tA cat sleeps.\tx\nThe vote was in 2019.\tThe vote was in 2021.\ty\n", encoding="utf-8")
+    result = runner.invoke(main, ["compare", "--tsv", str(tsv), "--json", "--nli-backend", "fake-nli.v1"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.strip().splitlines()]
+    assert len(lines) == 2 and all("verdict" in line for line in lines)
+
+
+def test_cli_compare_needs_two_sentences(runner):
+    result = runner.invoke(main, ["compare", "only one", "--no-nli"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_cli_nli_eval_reports_accuracy_and_skips_bad_rows(runner, tmp_path):
+    tsv = tmp_path / "dev.tsv"
+    tsv.write_text(
+        "premise\thypothesis\tlabel\n"
+        "the cat sat on the mat\tthe cat sat on the mat\tentailment\n"
+        "the cat sat on the mat\tthe cat sat not on the mat\tcontradiction\n"
+        "the cat sat on the mat\tdogs bark at night\tneutral\n"
+        "broken row without label\n"
+        "a\tb\tmaybe\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(main, ["nli-eval", str(tsv), "--json", "--nli-backend", "fake-nli.v1"])
+    assert result.exit_code == 0, result.output
+    last = json.loads(result.stdout.strip().splitlines()[-1])
+    assert last["n"] == 3 and last["accuracy"] == 1.0
+    assert set(last["per_class"]) == {"entailment", "neutral", "contradiction"}
+    assert "confusion" in result.stdout
+    assert result.stderr.count("warning:") == 2
+
+
+def test_cli_nli_eval_bad_header_is_error(runner, tmp_path):
+    tsv = tmp_path / "dev.tsv"
+    tsv.write_text("a\tb\n1\t2\n", encoding="utf-8")
+    result = runner.invoke(main, ["nli-eval", str(tsv), "--nli-backend", "fake-nli.v1"])
+    assert result.exit_code == 2 and "header" in result.output
