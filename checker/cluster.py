@@ -69,38 +69,96 @@ def nearest_pairs(
     return sorted(pairs, key=lambda p: (-p.similarity, p.a, p.b))
 
 
-def group_topics(claims: Sequence[Claim], pairs: Sequence[CandidatePair]) -> tuple[list[Cluster], list[CandidatePair]]:
-    """Group claims linked by candidate pairs into topics (connected components) and name each topic.
+def slot_pairs(
+    claims: Sequence[Claim], keys: Sequence[frozenset], vectors: np.ndarray, per_claim: int = 4
+) -> list[CandidatePair]:
+    """Cross-document pairs of claims that share a blocking key (same relation/event/measure of the same actor).
+
+    Contradictions are often worded differently, so embeddings alone miss them. Each claim
+    keeps at most ``per_claim`` partners per key (the most similar), so the number of pairs
+    grows linearly with the number of claims.
+
+    Args:
+        claims: the claims.
+        keys: blocking keys per claim (row-aligned), e.g. from ``checker.checks.keys.slot_keys``.
+        vectors: embeddings, used to choose the closest partners.
+        per_claim: partners kept per claim and key.
+    Returns:
+        Unique pairs (a before b in claim order).
+
+    Example:
+        >>> c = [Claim("d1:s0", "d1", "en", "x", 0, 1, 0), Claim("d2:s0", "d2", "de", "y", 0, 1, 0)]
+        >>> [(p.a, p.b) for p in slot_pairs(c, [frozenset({("k",)})] * 2, np.eye(2))]
+        [('d1:s0', 'd2:s0')]
+    """
+    groups: dict[tuple, list[int]] = {}
+    for i, claim_keys in enumerate(keys):
+        for key in claim_keys:
+            groups.setdefault(key, []).append(i)
+    seen: dict[tuple[int, int], float] = {}
+    for members in groups.values():
+        if len({claims[i].doc_id for i in members}) < 2:
+            continue
+        idx = np.array(members)
+        sims = vectors[idx] @ vectors[idx].T
+        for row, i in enumerate(members):
+            order = np.argsort(-sims[row])
+            kept = 0
+            for col in order:
+                j = members[col]
+                if claims[j].doc_id == claims[i].doc_id:
+                    continue
+                seen[(min(i, j), max(i, j))] = float(sims[row, col])
+                kept += 1
+                if kept >= per_claim:
+                    break
+    return [CandidatePair(claims[i].id, claims[j].id, round(s, 4)) for (i, j), s in sorted(seen.items())]
+
+
+def merge_pairs(*pair_lists: Sequence[CandidatePair]) -> list[CandidatePair]:
+    """Union of candidate pair lists (first occurrence wins), sorted by similarity descending."""
+    merged: dict[tuple[str, str], CandidatePair] = {}
+    for pairs in pair_lists:
+        for p in pairs:
+            merged.setdefault((p.a, p.b), p)
+    return sorted(merged.values(), key=lambda p: (-p.similarity, p.a, p.b))
+
+
+def group_topics(
+    claims: Sequence[Claim], vectors: np.ndarray, pairs: Sequence[CandidatePair], threshold: float = 0.88
+) -> tuple[list[Cluster], list[CandidatePair], dict[str, str]]:
+    """Topics: communities of near-paraphrases spanning at least two documents; each pair gets a topic.
+
+    Communities come from ``sentence_transformers.util.community_detection``. A pair
+    whose claims share a community carries that cluster's id; any other pair gets a
+    pair-level topic id ("p:<a>|<b>") named by the words its two claims share.
 
     Returns:
-        (clusters, pairs with ``cluster_id`` set)
+        (clusters, pairs with ``cluster_id`` set, topic words by cluster or pair-topic id)
     """
-    parent: dict[str, str] = {}
+    clusters: list[Cluster] = []
+    cluster_of: dict[str, str] = {}
+    if len(claims) >= 2:
+        from sentence_transformers.util import community_detection
 
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for p in pairs:
-        ra, rb = find(p.a), find(p.b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    order = {c.id: i for i, c in enumerate(claims)}
+        communities = community_detection(vectors, threshold=threshold, min_community_size=2)
+        communities = [sorted(c) for c in communities if len({claims[i].doc_id for i in c}) >= 2]
+        for members in sorted(communities, key=lambda m: m[0]):
+            cid = f"t{len(clusters) + 1:02d}"
+            ids = tuple(claims[i].id for i in members)
+            clusters.append(Cluster(cid, topic_words([claims[i].text for i in members]), ids))
+            for claim_id in ids:
+                cluster_of.setdefault(claim_id, cid)
     text = {c.id: c.text for c in claims}
-    members: dict[str, list[str]] = {}
-    for cid in parent:
-        members.setdefault(find(cid), []).append(cid)
-    groups = sorted((sorted(m, key=order.__getitem__) for m in members.values()), key=lambda m: order[m[0]])
-    clusters, cluster_of = [], {}
-    for n, ids in enumerate(groups):
-        cid = f"t{n + 1:02d}"
-        clusters.append(Cluster(cid, topic_words([text[i] for i in ids]), tuple(ids)))
-        for i in ids:
-            cluster_of[i] = cid
-    tagged = [CandidatePair(p.a, p.b, p.similarity, cluster_of[p.a]) for p in pairs]
-    return clusters, tagged
+    topics = {c.id: c.topic for c in clusters}
+    tagged = []
+    for p in pairs:
+        cid = cluster_of.get(p.a)
+        if cid is None or cid != cluster_of.get(p.b):
+            cid = f"p:{p.a}|{p.b}"
+            topics[cid] = topic_words([text[p.a], text[p.b]])
+        tagged.append(CandidatePair(p.a, p.b, p.similarity, cid))
+    return clusters, tagged, topics
 
 
 def topic_words(texts: Sequence[str], n: int = 4) -> str:
@@ -110,8 +168,8 @@ def topic_words(texts: Sequence[str], n: int = 4) -> str:
         >>> topic_words(["The embargo was lifted", "Das Embargo wurde aufgehoben"])
         'embargo, lifted, aufgehoben'
     """
-    counts: Counter[str] = Counter()
+    counts: Counter[str] = Counter()  # insertion-ordered: ties keep the order of first appearance
     for t in texts:
-        counts.update({w.lower() for w in _WORD.findall(t) if w.lower() not in _STOP})
+        counts.update(list(dict.fromkeys(w.lower() for w in _WORD.findall(t) if w.lower() not in _STOP)))
     shared = [w for w, c in counts.most_common() if c > 1] or [w for w, _ in counts.most_common()]
     return ", ".join(shared[:n])

@@ -8,7 +8,7 @@ from typing import Protocol, Sequence
 from . import __version__
 from .backends.base import Embedder, NliScorer
 from .backends.registry import get_embedder, get_nli
-from .cluster import group_topics, nearest_pairs
+from .cluster import group_topics, merge_pairs, nearest_pairs, slot_pairs
 from .config import Config
 from .embed import embed_claims
 from .errors import InputError
@@ -74,7 +74,8 @@ def run(
         >>> report = run(["tests/fixtures"], Config(cache_dir=None), HashingEmbedder(), RuleNli())  # doctest: +SKIP
     """
     from .checks import load_lexicon
-    from .verify import verify_pairs
+    from .checks.keys import slot_keys
+    from .verify import SlotCache, verify_pairs
 
     progress = progress or _Silent()
     files = discover(paths)
@@ -98,14 +99,23 @@ def run(
 
     with progress.stage("Embedding claims", len(claims)) as bar:
         vectors = embed_claims(claims, embedder, config.cache_dir, bar.update)
-    pairs = nearest_pairs(claims, vectors, k=config.neighbours, min_similarity=config.min_similarity)
-    clusters, pairs = group_topics(claims, pairs)
     lexicon = load_lexicon(config.lexicon_paths)
     by_id = {c.id: c for c in claims}
     docs_by_id = {d.id: d for d in documents}
-    topics = {c.id: c.topic for c in clusters}
+    slots = SlotCache(by_id, docs_by_id, lexicon)
+    with progress.stage("Reading dates, actors and levels", len(claims)) as bar:
+        keys = []
+        for n, claim in enumerate(claims, start=1):
+            keys.append(slot_keys(slots.get(claim.id)))
+            if n % 50 == 0 or n == len(claims):
+                bar.update(n)
+    pairs = merge_pairs(
+        nearest_pairs(claims, vectors, k=config.neighbours, min_similarity=config.min_similarity),
+        slot_pairs(claims, keys, vectors, per_claim=config.slot_partners),
+    )
+    clusters, pairs, topics = group_topics(claims, vectors, pairs, threshold=config.topic_similarity)
     with progress.stage("Scoring claim pairs", len(pairs)) as bar:
-        verdicts = verify_pairs(pairs, by_id, docs_by_id, nli, lexicon, topics, progress=bar.update)
+        verdicts = verify_pairs(pairs, by_id, docs_by_id, nli, lexicon, topics, progress=bar.update, slots=slots)
     scorers = ["checks"] + ([f"nli:{nli.name}"] if nli is not None else [])
     return Report(
         documents=tuple(documents),

@@ -219,7 +219,7 @@ def decide(
     return verdict(Verdict.UNRELATED, 1.0 - max(conflict, support), conflicts + supports + notes, ("checks",))
 
 
-class _SlotCache:
+class SlotCache:
     """Slots per claim id, extracted once; back-references read the previous sentence."""
 
     def __init__(self, claims: Mapping[str, Claim], documents: Mapping[str, Document], lexicon: Lexicon) -> None:
@@ -278,6 +278,7 @@ def verify_pairs(
     lexicon: Lexicon | None = None,
     topics: Mapping[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
+    slots: SlotCache | None = None,
 ) -> list[PairVerdict]:
     """Score candidate pairs with the structured checks and (optionally) an NLI model.
 
@@ -293,6 +294,7 @@ def verify_pairs(
         lexicon: vocabulary; the built-in one when None.
         topics: cluster id -> topic words, copied into each verdict.
         progress: called after each NLI chunk with the number of pairs scored so far.
+        slots: a SlotCache already filled by the candidate stage (reused, not rebuilt).
     Returns:
         One verdict per pair, in input order.
 
@@ -305,7 +307,7 @@ def verify_pairs(
     """
     lexicon = lexicon or default_lexicon()
     topics = topics or {}
-    cache = _SlotCache(claims, documents, lexicon)
+    cache = slots if slots is not None else SlotCache(claims, documents, lexicon)
     texts = []
     for p in pairs:
         for cid in (p.a, p.b):

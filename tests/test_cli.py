@@ -25,8 +25,10 @@ def _docs(tmp_path, texts):
     return tmp_path
 
 
-EN_A = "The committee approved the new budget on Monday. The budget includes funds for three new schools in the city."
-EN_B = "The committee did not approve the new budget on Monday. The mayor said the budget includes funds for three new schools in the city."
+EN_A = ("The city council of Springfield has approved the new school budget for the year on Monday evening after a long debate. "
+        "The budget includes funds for three new schools in the city.")
+EN_B = ("The city council of Springfield has not approved the new school budget for the year on Monday evening after a long debate. "
+        "The mayor said the budget includes funds for three new schools in the city.")
 
 
 def test_cli_every_command_has_help_text(runner):

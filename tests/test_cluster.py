@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from checker.backends.fake import HashingEmbedder
-from checker.cluster import group_topics, nearest_pairs, topic_words
-from checker.records import Claim
+from checker.cluster import group_topics, nearest_pairs, slot_pairs, topic_words
+from checker.records import CandidatePair, Claim
 
 
 def _claims(texts_by_doc):
@@ -39,10 +39,35 @@ def test_cluster_respects_min_similarity():
 def test_cluster_groups_topics_and_tags_pairs():
     claims = _claims({"a": ["embargo lifted 2016", "partner level"], "b": ["embargo lifted 2016", "partner level"]})
     vectors = HashingEmbedder().encode([c.text for c in claims])
-    clusters, pairs = group_topics(claims, nearest_pairs(claims, vectors, k=1, min_similarity=0.9))
+    clusters, pairs, topics = group_topics(claims, vectors, nearest_pairs(claims, vectors, k=1, min_similarity=0.9))
     assert len(clusters) == 2
     assert {p.cluster_id for p in pairs} == {c.id for c in clusters}
-    assert "embargo" in clusters[0].topic
+    assert "embargo" in topics[clusters[0].id]
+
+
+def test_cluster_pair_outside_communities_gets_own_topic():
+    claims = _claims({"a": ["embargo lifted fully in 2016 by Washington"], "b": ["embargo partially lifted in 2014"]})
+    vectors = HashingEmbedder().encode([c.text for c in claims])
+    pair = CandidatePair("a:s0", "b:s0", 0.5)
+    clusters, pairs, topics = group_topics(claims, vectors, [pair], threshold=0.99)
+    assert clusters == []
+    assert topics[pairs[0].cluster_id].startswith("embargo")
+
+
+def test_cluster_slot_pairs_link_differently_worded_claims():
+    claims = _claims({"a": ["x one", "x two"], "b": ["y three"], "c": ["z four"]})
+    vectors = np.eye(4, dtype=np.float32)
+    key = frozenset({("level", "partnership", "USA")})
+    keys = [key, frozenset(), key, frozenset()]
+    pairs = slot_pairs(claims, keys, vectors)
+    assert [(p.a, p.b) for p in pairs] == [("a:s0", "b:s0")]
+
+
+def test_cluster_slot_pairs_are_bounded_per_claim():
+    claims = _claims({f"d{i}": ["same slot"] for i in range(40)})
+    vectors = HashingEmbedder().encode([c.text for c in claims])
+    keys = [frozenset({("status", "embargo", "USA")})] * len(claims)
+    assert len(slot_pairs(claims, keys, vectors, per_claim=3)) <= 3 * len(claims)
 
 
 def test_cluster_topic_words_skip_stop_words():
