@@ -237,3 +237,25 @@ def string_console():
     from rich.console import Console
 
     return Console(width=100, file=io.StringIO(), color_system=None, legacy_windows=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_hf_nli(tmp_path_factory):
+    """A randomly initialised BERT sequence classifier with a permuted id2label, saved locally."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from checker.encoder import load_tokenizer
+
+    folder = tmp_path_factory.mktemp("tiny-nli")
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=250037, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=16, max_position_embeddings=64,
+                        id2label={0: "contradiction", 1: "entailment", 2: "neutral"},
+                        label2id={"contradiction": 0, "entailment": 1, "neutral": 2})
+    model = BertForSequenceClassification(config)
+    with torch.no_grad():  # make the output depend on the label order only: bias towards index 0
+        model.classifier.bias[:] = torch.tensor([5.0, 0.0, 0.0])
+    model.save_pretrained(folder)
+    load_tokenizer().save_pretrained(folder)
+    return folder

@@ -150,3 +150,47 @@ def test_cli_nli_eval_bad_header_is_error(runner, tmp_path):
     tsv.write_text("a\tb\n1\t2\n", encoding="utf-8")
     result = runner.invoke(main, ["nli-eval", str(tsv), "--nli-backend", "fake-nli.v1"])
     assert result.exit_code == 2 and "header" in result.output
+
+
+FRENCH = ("Le conseil municipal a approuvé lundi soir le nouveau budget scolaire après un long débat. "
+          "Le budget comprend des fonds pour trois nouvelles écoles dans la ville.")
+
+
+@pytest.mark.parametrize(
+    "name, content, needle",
+    [
+        ("empty.txt", b"", "empty"),
+        ("blank.txt", b"  \n\t\n", "empty"),
+        ("binary.txt", b"\x00\x01\x02\x03" * 300, "binary"),
+        ("broken.txt", "Die Regierung hat das Gesetz für alle Bürger beschlossen. ".encode() * 5 + b"\xff\xfe\xfa\xc3\x28" * 3, "invalid bytes"),
+        ("french.txt", FRENCH.encode(), "fr"),
+        ("huge.txt", ("The council approved the budget on Monday. " * 120_000).encode(), "MB"),
+        ("headings.md", b"# Title\n\n## Another heading\n\nWhy?\n", "no"),
+    ],
+)
+def test_cli_check_bad_document_is_one_line_warning(runner, tmp_path, name, content, needle):
+    folder = _docs(tmp_path, {"a.txt": EN_A, "b.txt": EN_B})
+    (folder / name).write_bytes(content)
+    result = runner.invoke(main, ["check", str(folder), "--format", "json", "--out", "-", *FAKE])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    warnings = [line for line in result.stderr.splitlines() if name in line]
+    assert len(warnings) == 1 and needle in warnings[0]
+    data = json.loads(result.stdout)
+    assert {d["id"] for d in data["documents"]} == {"a", "b"}
+    assert any(name in s["where"] or name in s["reason"] for s in data["summary"]["skipped"])
+
+
+def test_cli_check_only_bad_documents_exits_2(runner, tmp_path):
+    (tmp_path / "x.txt").write_bytes(b"")
+    result = runner.invoke(main, ["check", str(tmp_path / "x.txt"), *FAKE])
+    assert result.exit_code == 2 and "x.txt" in result.output and "Traceback" not in result.output
+
+
+def test_cli_nli_eval_with_local_hf_model(runner, tmp_path, tiny_hf_nli):
+    tsv = tmp_path / "dev.tsv"
+    tsv.write_text("premise\thypothesis\tlabel\nEin Satz.\tA sentence.\tcontradiction\nKurz.\tShort.\tentailment\n", encoding="utf-8")
+    result = runner.invoke(main, ["nli-eval", str(tsv), "--nli-model", str(tiny_hf_nli), "--json"])
+    assert result.exit_code == 0, result.output
+    last = json.loads(result.stdout.strip().splitlines()[-1])
+    assert last["n"] == 2 and last["accuracy"] == 0.5  # the tiny model always says "contradiction"
