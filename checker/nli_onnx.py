@@ -1,0 +1,88 @@
+"""Fast CPU inference for vncheck's NLI model: ONNX export, BERT graph fusion and int8 dynamic quantization.
+
+The ONNX file is derived from the shipped safetensors weights on first use and kept in
+the cache folder, keyed by the weights' sha256, so it is built once per machine
+(about a minute) and never committed or downloaded.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import ModelLoadError
+from .nli_model import DEFAULT_MODEL_DIR, WEIGHTS_FILE, load_model
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = "1"  # bump when the export recipe changes
+
+
+def weights_digest(model_dir: Path) -> str:
+    """Short sha256 of the delta weights (identifies the ONNX build)."""
+    digest = hashlib.sha256()
+    with open(Path(model_dir) / WEIGHTS_FILE, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:16]
+
+
+def export_onnx(model, path: Path) -> Path:
+    """Export the torch NLI model (inputs ``input_ids``, ``attention_mask``; output ``logits``) to ONNX fp32."""
+    import torch
+
+    # Eager attention exports as plain MatMul/Softmax, which ONNX Runtime's BERT fusion recognises.
+    model.encoder.config._attn_implementation = "eager"
+    x = torch.ones((2, 16), dtype=torch.long)
+    torch.onnx.export(
+        model, (x, torch.ones_like(x)), str(path), input_names=["input_ids", "attention_mask"], output_names=["logits"],
+        dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}, "logits": {0: "batch"}},
+        opset_version=17, dynamo=False,
+    )
+    return path
+
+
+def fuse_and_quantize(fp32: Path, out: Path, num_heads: int, hidden_size: int, fuse: bool = True) -> Path:
+    """Fuse attention/LayerNorm/GELU subgraphs (ONNX Runtime's BERT optimizer) and quantize weights to int8."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    source = fp32
+    if fuse:
+        from onnxruntime.transformers.optimizer import optimize_model
+
+        fused = fp32.with_name(fp32.stem + "-fused.onnx")
+        optimize_model(str(fp32), model_type="bert", num_heads=num_heads, hidden_size=hidden_size).save_model_to_file(str(fused))
+        source = fused
+    quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8)
+    return out
+
+
+def build_int8(model_dir: Path | str = DEFAULT_MODEL_DIR, cache_dir: Path | None = None) -> Path:
+    """Return the path of the fused int8 ONNX model for ``model_dir``, building it once into ``cache_dir``.
+
+    Example:
+        >>> path = build_int8()  # doctest: +SKIP
+        >>> path.suffix
+        '.onnx'
+    """
+    from .config import default_cache_dir
+
+    model_dir = Path(model_dir)
+    cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+    target = cache_dir / "onnx" / f"vncheck-nli-{weights_digest(model_dir)}-v{FORMAT_VERSION}-int8.onnx"
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    logger.info("Building the int8 ONNX NLI model once (cached at %s)", target)
+    model, _ = load_model(model_dir)
+    try:
+        with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+            fp32 = export_onnx(model, Path(tmp) / "model.onnx")
+            part = Path(tmp) / "int8.onnx"
+            fuse_and_quantize(fp32, part, model.encoder.config.num_attention_heads, model.encoder.config.hidden_size)
+            os.replace(part, target)  # atomic: a half-built model is never picked up
+    except Exception as exc:
+        raise ModelLoadError(f"Could not build the ONNX NLI model: {exc}".splitlines()[0], "use --nli-runtime torch.") from exc
+    return target
