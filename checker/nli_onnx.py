@@ -55,7 +55,17 @@ def fuse_and_quantize(fp32: Path, out: Path, num_heads: int, hidden_size: int, f
         fused = fp32.with_name(fp32.stem + "-fused.onnx")
         optimize_model(str(fp32), model_type="bert", num_heads=num_heads, hidden_size=hidden_size).save_model_to_file(str(fused))
         source = fused
-    quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8)
+    import onnx
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # onnxruntime's quantizer logs advice on the root logger
+    try:
+        # The fused graph has contrib ops whose output types shape inference cannot see: they are float.
+        quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    finally:
+        root.setLevel(level)
     return out
 
 

@@ -71,7 +71,8 @@ class OwnNli(_BatchedNli):
                 self.runtime = "onnx-int8"
             except (ImportError, ModelLoadError) as exc:
                 if runtime == "onnx":
-                    raise ModelLoadError(f"ONNX runtime for the NLI model unavailable: {exc}", "use runtime torch.") from exc
+                    raise ModelLoadError(f"ONNX runtime for the NLI model unavailable: {getattr(exc, 'message', exc)}",
+                                         "use the torch runtime.") from exc
                 logger.warning("ONNX Runtime unavailable (%s); using torch int8", exc)
         if self.runtime is None:
             import torch
