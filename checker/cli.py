@@ -111,13 +111,19 @@ def main() -> None:
 @domain_errors
 @click.option("--embedder", default=Config.embedder, show_default=True,
               help="Registered embedding backend name (e.g. e5-small.v1, fake.v1 for tests).")
-def check(paths, fmt, out, fail_on, min_score, no_cache, cache_dir, verbose, nli_model, nli_backend, no_nli, lexicons, embedder) -> None:
+@click.option("--against", "against", default=None, is_flag=False, flag_value="", metavar="[ARCHIVE]",
+              help="Check PATH... against an archive made by `vncheck index add` (the default archive "
+                   "when no file follows; see `vncheck index info`).")
+def check(paths, fmt, out, fail_on, min_score, no_cache, cache_dir, verbose, nli_model, nli_backend, no_nli, lexicons, embedder, against) -> None:
     """Check PATH... (files or folders of .txt, .md, .html) for agreeing and contradicting claims.
+
+    With --against ARCHIVE, the new documents are checked against the archive's documents
+    (and each other); the archive is not embedded again.
 
     Exit codes: 0 no contradiction at or above --min-score (or --fail-on none),
     1 contradictions found with --fail-on contradiction, 2 usage or input error.
     """
-    from .pipeline import run
+    from .pipeline import check_against, run
     from .records import Verdict
     from .report import get_renderer
 
@@ -127,11 +133,14 @@ def check(paths, fmt, out, fail_on, min_score, no_cache, cache_dir, verbose, nli
         raise UserError(f"[E101] Path '{missing[0]}' does not exist. Fix: check the spelling or pass an existing file or folder.")
     config = Config(min_score=min_score, embedder=embedder, nli=None if no_nli else nli_backend,
                     nli_model_path=None if no_nli else nli_model, lexicon_paths=tuple(lexicons))
-    if no_cache:
-        config = replace(config, cache_dir=None)
-    elif cache_dir:
-        config = replace(config, cache_dir=Path(cache_dir))
-    report = run(list(paths), config, progress=RichProgress(enabled=True))
+    config = _cache_config(config, no_cache, cache_dir)
+    if against is None:
+        report = run(list(paths), config, progress=RichProgress(enabled=True))
+    else:
+        from .archive import Archive
+
+        with Archive.open(_archive_path(against or None), create=False) as archive:
+            report = check_against(list(paths), archive, config, progress=RichProgress(enabled=True))
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     if fmt == "rich" and out in ("reports", "-"):
@@ -160,6 +169,81 @@ def check(paths, fmt, out, fail_on, min_score, no_cache, cache_dir, verbose, nli
     contradictions = [v for v in report.findings() if v.label is Verdict.CONTRADICTS]
     if fail_on == "contradiction" and contradictions:
         sys.exit(EXIT_FINDINGS)
+
+
+def _cache_config(config: Config, no_cache: bool, cache_dir: str | None) -> Config:
+    if no_cache:
+        return replace(config, cache_dir=None)
+    if cache_dir:
+        return replace(config, cache_dir=Path(cache_dir))
+    return config
+
+
+def _archive_path(archive: str | None) -> Path:
+    from .config import default_archive_path
+
+    return Path(archive) if archive else default_archive_path()
+
+
+def archive_option(fn):
+    """--archive FILE, shared by the index commands."""
+    return click.option("--archive", "archive", type=click.Path(dir_okay=False), default=None,
+                        help="Archive file (default: $VNCHECK_ARCHIVE, else archive.sqlite in the platform data folder).")(fn)
+
+
+@main.group()
+def index() -> None:
+    """Keep an archive of checked documents (claims, embeddings, slots) to check new articles against."""
+
+
+@index.command("add")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@archive_option
+@click.option("--embedder", default=Config.embedder, show_default=True,
+              help="Registered embedding backend name; check --against must use the same one.")
+@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(dir_okay=False),
+              help="Extra lexicon file (TOML) for the slot keys stored with each claim.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the embedding cache.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Cache folder (default: platform cache dir or $VNCHECK_CACHE).")
+@click.option("-v", "--verbose", count=True, help="-v: progress notes; -vv: debug output.")
+@domain_errors
+def index_add(paths, archive, embedder, lexicons, no_cache, cache_dir, verbose) -> None:
+    """Add PATH... (files or folders) to the archive; unchanged documents are skipped, changed ones replaced."""
+    from .archive import Archive
+    from .pipeline import index_paths
+
+    _setup_logging(verbose)
+    missing = [p for p in paths if not Path(p).exists()]
+    if missing:
+        raise UserError(f"[E101] Path '{missing[0]}' does not exist. Fix: check the spelling or pass an existing file or folder.")
+    config = _cache_config(Config(embedder=embedder, nli=None, lexicon_paths=tuple(lexicons)), no_cache, cache_dir)
+    with Archive.open(_archive_path(archive)) as store:
+        result, inputs = index_paths(list(paths), store, config, progress=RichProgress(enabled=True))
+        path = store.path
+    for warning in inputs.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"{len(result.added)} added, {len(result.unchanged)} unchanged, {len(result.replaced)} replaced ({path})")
+
+
+@index.command("info")
+@archive_option
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+@domain_errors
+def index_info(archive, as_json) -> None:
+    """Show what the archive holds: documents, claims, languages and embedding models."""
+    from .archive import Archive
+
+    with Archive.open(_archive_path(archive), create=False) as store:
+        info = store.info()
+    if as_json:
+        click.echo(json.dumps(info, sort_keys=True, ensure_ascii=False))
+        return
+    langs = ", ".join(f"{k} {v}" for k, v in info["languages"].items()) or "-"
+    models = ", ".join(f"{k} ({v} claims)" for k, v in info["models"].items()) or "-"
+    click.echo(f"archive    {info['path']}")
+    click.echo(f"documents  {info['documents']} ({langs})")
+    click.echo(f"claims     {info['claims']}")
+    click.echo(f"models     {models}")
 
 
 @main.command()

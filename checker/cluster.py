@@ -12,6 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
+from . import knn
 from .records import CandidatePair, Claim, Cluster
 
 logger = logging.getLogger(__name__)
@@ -30,17 +31,29 @@ _STOP = set(
 
 
 def nearest_pairs(
-    claims: Sequence[Claim], vectors: np.ndarray, k: int = 8, min_similarity: float = 0.8
+    claims: Sequence[Claim],
+    vectors: np.ndarray,
+    k: int = 8,
+    min_similarity: float = 0.8,
+    query_rows: Sequence[int] | None = None,
+    method: knn.Method = "auto",
 ) -> list[CandidatePair]:
     """Cross-document candidate pairs: for each claim its ``k`` most similar claims in other documents.
+
+    The search is ``checker.knn`` (exact for small inputs, an HNSW graph for large ones), so
+    at most ``k`` pairs start from each claim and the cost grows about linearly with the claims.
 
     Args:
         claims: claims, row-aligned with ``vectors``.
         vectors: L2-normalised embeddings.
         k: neighbours kept per claim.
         min_similarity: cosine below which a neighbour is ignored.
+        query_rows: rows whose neighbours are searched (default: all). Checking new articles
+            against an archive passes the new claims' rows: archive claims are then paired only
+            with new ones.
+        method: k-NN method ("auto", "exact", "usearch"), see ``checker.knn``.
     Returns:
-        Unique pairs (a < b by claim order), sorted by similarity descending.
+        Unique pairs (a before b in claim order), sorted by similarity descending.
 
     Example:
         >>> c = [Claim("d1:s0", "d1", "en", "x", 0, 1, 0), Claim("d2:s0", "d2", "en", "x", 0, 1, 0)]
@@ -50,27 +63,23 @@ def nearest_pairs(
     n = len(claims)
     if n < 2:
         return []
-    docs = np.array([c.doc_id for c in claims])
-    seen: dict[tuple[int, int], float] = {}
-    block = 1024  # rows of the similarity matrix at a time: memory stays O(block * n)
-    for start in range(0, n, block):
-        sims = vectors[start : start + block] @ vectors.T
-        same_doc = docs[start : start + block, None] == docs[None, :]
-        sims[same_doc] = -1.0
-        kk = min(k, n - 1)
-        top = np.argpartition(-sims, kk - 1, axis=1)[:, :kk] if kk < n else np.argsort(-sims, axis=1)
-        for row, cols in enumerate(top):
-            i = start + row
-            for j in cols:
-                s = float(sims[row, j])
-                if s >= min_similarity:
-                    seen[(min(i, j), max(i, j))] = s
-    pairs = [CandidatePair(claims[i].id, claims[j].id, round(s, 4)) for (i, j), s in seen.items()]
+    docs = _doc_codes(claims)
+    rows = np.arange(n) if query_rows is None else np.asarray(query_rows, dtype=np.int64)
+    ids, sims = knn.query(knn.build(vectors, method), vectors[rows], k, docs[rows], docs)
+    i = np.repeat(rows, ids.shape[1])
+    j, s = ids.reshape(-1), sims.reshape(-1)
+    keep = (j >= 0) & (s >= min_similarity)
+    lo, hi, s = _unique_pairs(np.minimum(i, j)[keep], np.maximum(i, j)[keep], s[keep], n)
+    pairs = [CandidatePair(claims[a].id, claims[b].id, round(float(x), 4)) for a, b, x in zip(lo, hi, s)]
     return sorted(pairs, key=lambda p: (-p.similarity, p.a, p.b))
 
 
 def slot_pairs(
-    claims: Sequence[Claim], keys: Sequence[frozenset], vectors: np.ndarray, per_claim: int = 4
+    claims: Sequence[Claim],
+    keys: Sequence[frozenset],
+    vectors: np.ndarray,
+    per_claim: int = 4,
+    query_rows: Sequence[int] | None = None,
 ) -> list[CandidatePair]:
     """Cross-document pairs of claims that share a blocking key (same relation/event/measure of the same actor).
 
@@ -83,6 +92,7 @@ def slot_pairs(
         keys: blocking keys per claim (row-aligned), e.g. from ``checker.checks.keys.slot_keys``.
         vectors: embeddings, used to choose the closest partners.
         per_claim: partners kept per claim and key.
+        query_rows: rows whose partners are searched (default: all), as in ``nearest_pairs``.
     Returns:
         Unique pairs (a before b in claim order).
 
@@ -91,28 +101,43 @@ def slot_pairs(
         >>> [(p.a, p.b) for p in slot_pairs(c, [frozenset({("k",)})] * 2, np.eye(2))]
         [('d1:s0', 'd2:s0')]
     """
+    n = len(claims)
+    docs = _doc_codes(claims)
+    wanted = None if query_rows is None else set(int(r) for r in query_rows)
     groups: dict[tuple, list[int]] = {}
     for i, claim_keys in enumerate(keys):
         for key in claim_keys:
             groups.setdefault(key, []).append(i)
-    seen: dict[tuple[int, int], float] = {}
+    found_i, found_j, found_s = [], [], []
     for members in groups.values():
-        if len({claims[i].doc_id for i in members}) < 2:
-            continue
         idx = np.array(members)
-        sims = vectors[idx] @ vectors[idx].T
-        for row, i in enumerate(members):
-            order = np.argsort(-sims[row])
-            kept = 0
-            for col in order:
-                j = members[col]
-                if claims[j].doc_id == claims[i].doc_id:
-                    continue
-                seen[(min(i, j), max(i, j))] = float(sims[row, col])
-                kept += 1
-                if kept >= per_claim:
-                    break
-    return [CandidatePair(claims[i].id, claims[j].id, round(s, 4)) for (i, j), s in sorted(seen.items())]
+        asking = idx if wanted is None else np.array([i for i in members if i in wanted], dtype=np.int64)
+        if len(asking) == 0 or len(np.unique(docs[idx])) < 2:
+            continue
+        ids, sims = knn.query(knn.build(vectors[idx]), vectors[asking], per_claim, docs[asking], docs[idx])
+        ok = ids >= 0
+        found_i.append(np.repeat(asking, ids.shape[1])[ok.reshape(-1)])
+        found_j.append(idx[ids[ok]])
+        found_s.append(sims[ok])
+    if not found_i:
+        return []
+    i, j, s = np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_s)
+    lo, hi, s = _unique_pairs(np.minimum(i, j), np.maximum(i, j), s, n)
+    order = np.lexsort((hi, lo))
+    return [CandidatePair(claims[a].id, claims[b].id, round(float(x), 4)) for a, b, x in zip(lo[order], hi[order], s[order])]
+
+
+def _doc_codes(claims: Sequence[Claim]) -> np.ndarray:
+    """One integer per claim naming its document (k-NN groups)."""
+    return np.unique(np.array([c.doc_id for c in claims]), return_inverse=True)[1].reshape(-1)
+
+
+def _unique_pairs(lo: np.ndarray, hi: np.ndarray, sims: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Drop repeated (lo, hi) pairs, keeping the similarity of the last occurrence (as a dict would)."""
+    codes = lo.astype(np.int64) * n + hi
+    _, first_in_reversed = np.unique(codes[::-1], return_index=True)
+    last = len(codes) - 1 - first_in_reversed
+    return lo[last], hi[last], sims[last]
 
 
 def merge_pairs(*pair_lists: Sequence[CandidatePair]) -> list[CandidatePair]:
@@ -166,7 +191,7 @@ def topic_words(texts: Sequence[str], n: int = 4) -> str:
 
     Example:
         >>> topic_words(["The embargo was lifted", "Das Embargo wurde aufgehoben"])
-        'embargo, lifted, aufgehoben'
+        'embargo'
     """
     counts: Counter[str] = Counter()  # insertion-ordered: ties keep the order of first appearance
     for t in texts:

@@ -16,6 +16,21 @@ def default_cache_dir() -> Path:
     return Path(user_cache_dir("vncheck"))
 
 
+def default_archive_path() -> Path:
+    """Archive file: $VNCHECK_ARCHIVE, else ``archive.sqlite`` in the platform data folder.
+
+    Example:
+        >>> default_archive_path().name
+        'archive.sqlite'
+    """
+    env = os.environ.get("VNCHECK_ARCHIVE")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("vncheck")) / "archive.sqlite"
+
+
 @dataclass(frozen=True)
 class Config:
     """Thresholds, model names and folders for one run.
@@ -40,3 +55,9 @@ class Config:
     topic_similarity: float = 0.88  # cosine for grouping near-paraphrases into one topic
     max_bytes: int = 2_000_000  # larger documents are skipped with a warning
     lexicon_paths: tuple[str, ...] = ()
+    knn_method: str = "auto"  # nearest-neighbour search: auto, exact or usearch (see checker/knn.py)
+    # Cheap filters before NLI (checker/prefilter.py): similarity-only pairs with nothing to
+    # compare are dropped, near-duplicates skip NLI. Slot-key pairs always pass.
+    prefilter: bool = True
+    prefilter_similarity: float = 0.90  # similarity-only pairs at or above this always go to NLI
+    duplicate_ratio: float = 95.0  # rapidfuzz ratio (0-100) from which same-language claims are near-duplicates

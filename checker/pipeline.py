@@ -1,20 +1,31 @@
-"""Wires the stages together: paths -> documents -> claims -> vectors -> pairs -> verdicts -> Report."""
+"""Wires the stages together: paths -> documents -> claims -> vectors -> pairs -> verdicts -> Report.
+
+``run`` checks a set of files among themselves; ``index_paths`` stores documents in an
+archive and ``check_against`` checks new files against one. All three are built from the
+same steps: ``read_inputs``, ``read_keys``, ``find_pairs``, ``score_pairs``.
+"""
 from __future__ import annotations
 
 import logging
 from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import Protocol, Sequence
 
+import numpy as np
+
 from . import __version__
+from .archive import AddResult, Archive
 from .backends.base import Embedder, NliScorer
 from .backends.registry import get_embedder, get_nli
+from .checks.keys import slot_keys
 from .cluster import group_topics, merge_pairs, nearest_pairs, slot_pairs
 from .config import Config
 from .embed import embed_claims
 from .errors import InputError
 from .ingest import discover, load_documents
-from .records import Report
+from .records import CandidatePair, Claim, Cluster, Document, PairVerdict, Report, Skipped, Verdict
 from .segment import segment_all
+from .verify import SlotCache, verify_pairs
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +69,136 @@ def _nli_options(config: Config) -> dict:
     return {"cache_dir": str(config.cache_dir or default_cache_dir()), "runtime": config.nli_runtime}
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """Documents and claims read from the input paths (step 1 of ``run``)."""
+
+    documents: list[Document]
+    claims: list[Claim]
+    skipped: tuple[Skipped, ...]
+    warnings: list[str]
+
+
+def read_inputs(paths: Sequence[str], config: Config) -> Inputs:
+    """Find, decode and segment the input files; documents without claims become warnings.
+
+    Args:
+        paths: files and folders.
+        config: for the size limit.
+    Returns:
+        Documents, claims, skipped documents and sentences, warnings.
+
+    Raises:
+        InputError: when a path is missing or no document could be checked.
+
+    Example:
+        >>> len(read_inputs(["seeds"], Config(cache_dir=None)).documents)  # doctest: +SKIP
+        5
+    """
+    files = discover(paths)
+    documents, skipped_docs = load_documents(files, max_bytes=config.max_bytes)
+    claims, skipped_sentences, empty_docs = segment_all(documents)
+    empty_ids = {s.where for s in empty_docs}
+    documents = [d for d in documents if d.id not in empty_ids]
+    claims = [c for c in claims if c.doc_id not in empty_ids]
+    skipped_docs = list(skipped_docs) + list(empty_docs)
+    warnings = [s.reason for s in skipped_docs]
+    if not documents:
+        detail = "; ".join(warnings[:3]) or "no readable document"
+        raise InputError(f"No document could be checked ({detail}).", "pass .txt, .md or .html files in German or English.")
+    return Inputs(documents, claims, tuple(skipped_docs) + tuple(skipped_sentences), warnings)
+
+
+def read_keys(claims: Sequence[Claim], slots: SlotCache, progress: ProgressSink) -> list[frozenset]:
+    """Slot keys per claim (slots are extracted once, into ``slots``).
+
+    Args:
+        claims: the claims whose keys are needed.
+        slots: the cache that extracts and keeps each claim's slots.
+        progress: progress sink.
+    Returns:
+        Keys row-aligned with ``claims``.
+    """
+    keys = []
+    with progress.stage("Reading dates, actors and levels", len(claims)) as bar:
+        for n, claim in enumerate(claims, start=1):
+            keys.append(slot_keys(slots.get(claim.id)))
+            if n % 50 == 0 or n == len(claims):
+                bar.update(n)
+    return keys
+
+
+def find_pairs(
+    claims: Sequence[Claim],
+    vectors: np.ndarray,
+    keys: Sequence[frozenset],
+    config: Config,
+    query_rows: Sequence[int] | None = None,
+) -> tuple[list[CandidatePair], set[tuple[str, str]]]:
+    """Candidate pairs from nearest neighbours and shared slot keys.
+
+    Args:
+        claims, vectors, keys: row-aligned.
+        config: neighbours, thresholds, k-NN method.
+        query_rows: rows whose partners are searched (default all; the new claims when
+            checking against an archive).
+    Returns:
+        (merged pairs, (a, b) of the pairs that share a slot key).
+    """
+    keyed = slot_pairs(claims, keys, vectors, per_claim=config.slot_partners, query_rows=query_rows)
+    near = nearest_pairs(claims, vectors, k=config.neighbours, min_similarity=config.min_similarity,
+                         query_rows=query_rows, method=config.knn_method)  # type: ignore[arg-type]
+    return merge_pairs(near, keyed), {(p.a, p.b) for p in keyed}
+
+
+def score_pairs(
+    claims: Sequence[Claim],
+    vectors: np.ndarray,
+    pairs: Sequence[CandidatePair],
+    keyed: set[tuple[str, str]],
+    slots: SlotCache,
+    nli: NliScorer | None,
+    lexicon,
+    config: Config,
+    progress: ProgressSink,
+) -> tuple[list[Cluster], list[PairVerdict], dict[str, str]]:
+    """Prefilter (when ``config.prefilter``), topics, then verdicts for the candidate pairs.
+
+    Args:
+        claims, vectors: row-aligned; topics are found among these claims.
+        pairs: candidate pairs.
+        keyed: pairs that share a slot key (always kept by the prefilter).
+        slots: slot cache over every claim of ``pairs`` (and their previous sentences).
+        nli: NLI scorer or None.
+        lexicon: vocabulary.
+        config: prefilter settings, topic similarity.
+        progress: progress sink.
+    Returns:
+        (clusters, verdicts, meta notes for the report).
+    """
+    from .prefilter import prefilter
+
+    meta: dict[str, str] = {}
+    duplicates: dict[tuple[str, str], float] = {}
+    if config.prefilter:
+        result = prefilter(pairs, slots.claims, slots.get, keyed, config.prefilter_similarity, config.duplicate_ratio, lexicon)
+        pairs, duplicates = result.pairs, result.duplicates
+        meta = {"prefilter_dropped": str(result.dropped), "near_duplicates": str(len(duplicates))}
+    clusters, pairs, topics = group_topics(claims, vectors, pairs, threshold=config.topic_similarity)
+    with progress.stage("Scoring claim pairs", len(pairs)) as bar:
+        verdicts = verify_pairs(pairs, slots.claims, slots.documents, nli, lexicon, topics, progress=bar.update,
+                                slots=slots, duplicates=duplicates)
+    return clusters, verdicts, meta
+
+
+def _ensure_backends(config: Config, embedder, nli, progress):
+    if embedder is None or (nli is None and (config.nli or config.nli_model_path)):
+        loaded_embedder, loaded_nli = load_backends(config, progress)
+        embedder = embedder or loaded_embedder
+        nli = nli or loaded_nli
+    return embedder, nli
+
+
 def run(
     paths: Sequence[str],
     config: Config,
@@ -83,58 +224,193 @@ def run(
         >>> report = run(["tests/fixtures"], Config(cache_dir=None), HashingEmbedder(), RuleNli())  # doctest: +SKIP
     """
     from .checks import load_lexicon
-    from .checks.keys import slot_keys
-    from .verify import SlotCache, verify_pairs
 
     progress = progress or _Silent()
-    files = discover(paths)
-    documents, skipped_docs = load_documents(files, max_bytes=config.max_bytes)
-    claims, skipped_sentences, empty_docs = segment_all(documents)
-    empty_ids = {s.where for s in empty_docs}
-    documents = [d for d in documents if d.id not in empty_ids]
-    claims = [c for c in claims if c.doc_id not in empty_ids]
-    skipped_docs = list(skipped_docs) + list(empty_docs)
-    warnings = [s.reason for s in skipped_docs]
-    if not documents:
-        detail = "; ".join(warnings[:3]) or "no readable document"
-        raise InputError(f"No document could be checked ({detail}).", "pass .txt, .md or .html files in German or English.")
+    inputs = read_inputs(paths, config)
+    documents, claims, warnings = inputs.documents, inputs.claims, list(inputs.warnings)
     if len(documents) < 2:
         warnings.append("Only one document could be checked: cross-document comparison needs at least two.")
-
-    if embedder is None or (nli is None and (config.nli or config.nli_model_path)):
-        loaded_embedder, loaded_nli = load_backends(config, progress)
-        embedder = embedder or loaded_embedder
-        nli = nli or loaded_nli
+    embedder, nli = _ensure_backends(config, embedder, nli, progress)
 
     with progress.stage("Embedding claims", len(claims)) as bar:
         vectors = embed_claims(claims, embedder, config.cache_dir, bar.update)
     lexicon = load_lexicon(config.lexicon_paths)
-    by_id = {c.id: c for c in claims}
-    docs_by_id = {d.id: d for d in documents}
-    slots = SlotCache(by_id, docs_by_id, lexicon)
-    with progress.stage("Reading dates, actors and levels", len(claims)) as bar:
-        keys = []
-        for n, claim in enumerate(claims, start=1):
-            keys.append(slot_keys(slots.get(claim.id)))
-            if n % 50 == 0 or n == len(claims):
-                bar.update(n)
-    pairs = merge_pairs(
-        nearest_pairs(claims, vectors, k=config.neighbours, min_similarity=config.min_similarity),
-        slot_pairs(claims, keys, vectors, per_claim=config.slot_partners),
-    )
-    clusters, pairs, topics = group_topics(claims, vectors, pairs, threshold=config.topic_similarity)
-    with progress.stage("Scoring claim pairs", len(pairs)) as bar:
-        verdicts = verify_pairs(pairs, by_id, docs_by_id, nli, lexicon, topics, progress=bar.update, slots=slots)
+    slots = SlotCache({c.id: c for c in claims}, {d.id: d for d in documents}, lexicon)
+    keys = read_keys(claims, slots, progress)
+    pairs, keyed = find_pairs(claims, vectors, keys, config)
+    clusters, verdicts, meta = score_pairs(claims, vectors, pairs, keyed, slots, nli, lexicon, config, progress)
     scorers = ["checks"] + ([f"nli:{nli.name}"] if nli is not None else [])
     return Report(
         documents=tuple(documents),
         claims=tuple(claims),
         clusters=tuple(clusters),
         verdicts=tuple(verdicts),
-        skipped=tuple(skipped_docs) + tuple(skipped_sentences),
+        skipped=inputs.skipped,
         warnings=tuple(warnings),
         scorers=tuple(scorers),
         embedder=embedder.name,
         min_score=config.min_score,
         version=__version__,
+        meta=meta,
+    )
+
+
+def index_paths(
+    paths: Sequence[str],
+    archive: Archive,
+    config: Config,
+    embedder: Embedder | None = None,
+    progress: ProgressSink | None = None,
+    batch: int = 100,
+) -> tuple[AddResult, Inputs]:
+    """Add documents to an archive: only new or changed ones are embedded and stored.
+
+    Documents go in batches of ``batch``, one transaction each, so an interrupted run keeps
+    the batches already written and the archive stays consistent.
+
+    Args:
+        paths: files and folders.
+        archive: an open archive.
+        config: embedder name, cache folder, lexicons.
+        embedder: a ready embedder (tests pass a fake); loaded from ``config`` when None.
+        progress: progress sink.
+        batch: documents per transaction.
+    Returns:
+        (which documents were added, unchanged and replaced; the inputs read, for warnings).
+
+    Example:
+        >>> with Archive.open("/tmp/a.sqlite") as archive:  # doctest: +SKIP
+        ...     result, _ = index_paths(["seeds"], archive, Config(embedder="fake.v1", nli=None))
+    """
+    from .checks import load_lexicon
+
+    progress = progress or _Silent()
+    inputs = read_inputs(paths, config)
+    if embedder is None:
+        with progress.stage("Loading embedding model", None):
+            embedder = get_embedder(config.embedder)
+    todo = {d.id for d in archive.pending(inputs.documents, embedder.name)}
+    lexicon = load_lexicon(config.lexicon_paths)
+    result = AddResult(unchanged=tuple(d.id for d in inputs.documents if d.id not in todo))
+    docs = [d for d in inputs.documents if d.id in todo]
+    claims_by_doc: dict[str, list[Claim]] = {}
+    for c in inputs.claims:
+        claims_by_doc.setdefault(c.doc_id, []).append(c)
+    total = sum(len(claims_by_doc.get(d.id, [])) for d in docs)
+    done = 0
+    with progress.stage("Adding documents to the archive", total) as bar:
+        for start in range(0, len(docs), batch):
+            part = docs[start : start + batch]
+            claims = [c for d in part for c in claims_by_doc.get(d.id, [])]
+            vectors = embed_claims(claims, embedder, config.cache_dir)
+            slots = SlotCache({c.id: c for c in claims}, {d.id: d for d in part}, lexicon)
+            keys = [slot_keys(slots.get(c.id)) for c in claims]
+            result = result + archive.add_documents(part, claims, vectors, keys, embedder.name)
+            done += len(claims)
+            bar.update(done)
+    logger.info("Archive %s: %d added, %d unchanged, %d replaced", archive.path, len(result.added), len(result.unchanged), len(result.replaced))
+    return result, inputs
+
+
+def check_against(
+    paths: Sequence[str],
+    archive: Archive,
+    config: Config,
+    embedder: Embedder | None = None,
+    nli: NliScorer | None = None,
+    progress: ProgressSink | None = None,
+) -> Report:
+    """Check new articles against an archive (and against each other) without re-embedding the archive.
+
+    Only the new documents are segmented and embedded. Archive claims are paired only with
+    new claims (never with each other): each new claim gets its nearest archive and new
+    claims and its slot-key partners. An archive document with the same id as a new one is
+    left out (the new version is the one being checked). The report holds the new documents
+    plus the archive documents that appear in findings.
+
+    Args:
+        paths: the new files and folders.
+        archive: an open archive with vectors of ``config.embedder``.
+        config: thresholds and model names.
+        embedder, nli: ready backends; loaded from ``config`` when None.
+        progress: progress sink.
+    Returns:
+        The Report.
+
+    Raises:
+        InputError: no new document could be read, or the archive holds no claim embedded
+            with this embedder.
+
+    Example:
+        >>> with Archive.open("/tmp/a.sqlite", create=False) as archive:  # doctest: +SKIP
+        ...     report = check_against(["new/"], archive, Config(embedder="fake.v1", nli=None))
+    """
+    from .checks import load_lexicon
+
+    progress = progress or _Silent()
+    inputs = read_inputs(paths, config)
+    documents, claims, warnings = inputs.documents, inputs.claims, list(inputs.warnings)
+    embedder, nli = _ensure_backends(config, embedder, nli, progress)
+    with progress.stage("Loading the archive", None):
+        stored = archive.load(embedder.name, exclude_docs=[d.id for d in documents])
+    superseded = archive.documents([d.id for d in documents])
+    if superseded:
+        logger.info("%d new documents replace archived ones with the same id in this check: %s",
+                    len(superseded), ", ".join(d.id for d in superseded[:5]))
+    if not stored.claims:
+        raise InputError(f"The archive '{archive.path}' holds no claims embedded with '{embedder.name}'.",
+                         f"add documents with `vncheck index add PATH... --embedder {embedder.name}` first.")
+    with progress.stage("Embedding claims", len(claims)) as bar:
+        vectors = embed_claims(claims, embedder, config.cache_dir, bar.update)
+    if vectors.shape[1] != stored.vectors.shape[1]:
+        raise InputError(f"Archive vectors have {stored.vectors.shape[1]} dimensions, '{embedder.name}' gives {vectors.shape[1]}.",
+                         "rebuild the archive with this embedder.")
+    lexicon = load_lexicon(config.lexicon_paths)
+    new_docs = {d.id: d for d in documents}
+    new_slots = SlotCache({c.id: c for c in claims}, new_docs, lexicon)
+    keys = read_keys(claims, new_slots, progress)
+    everything = list(claims) + list(stored.claims)
+    all_vectors = np.vstack([vectors, stored.vectors])
+    pairs, keyed = find_pairs(everything, all_vectors, keys + list(stored.keys), config, query_rows=range(len(claims)))
+    # Slots only for the archive documents some pair reaches: whole documents, since slots
+    # read the previous sentence and the document's main actors.
+    claim_of = {c.id: c for c in everything}
+    touched = list(dict.fromkeys(claim_of[cid].doc_id for p in pairs for cid in (p.a, p.b) if claim_of[cid].doc_id not in new_docs))
+    touched_ids = set(touched)
+    archive_docs = {d.id: d for d in stored.documents if d.id in touched_ids}
+    archive_claims = [c for c in stored.claims if c.doc_id in archive_docs]
+    by_id = {c.id: c for c in list(claims) + archive_claims}
+    slots = SlotCache(by_id, new_docs | archive_docs, lexicon)
+    slots.own.update(new_slots.own)  # the new claims' slots are already extracted
+    slots.full.update(new_slots.full)
+    slots.doc_actors.update(new_slots.doc_actors)
+    row_of = {c.id: i for i, c in enumerate(everything)}
+    involved = [c for c in everything if c.id in by_id]
+    involved_vectors = all_vectors[[row_of[c.id] for c in involved]] if involved else all_vectors[:0]
+    clusters, verdicts, meta = score_pairs(involved, involved_vectors, pairs, keyed, slots, nli, lexicon, config, progress)
+    # Report: new documents, plus archive documents that appear in findings (with all their claims).
+    min_score = config.min_score
+    in_findings = {by_id[cid].doc_id for v in verdicts
+                   if v.label in (Verdict.CONTRADICTS, Verdict.AGREES) and v.score >= min_score for cid in (v.a, v.b)}
+    shown_docs = list(documents) + [archive_docs[d] for d in touched if d in in_findings]
+    shown_ids = {d.id for d in shown_docs}
+    shown_claims = list(claims) + [c for c in archive_claims if c.doc_id in shown_ids and c.doc_id not in new_docs]
+    shown_claim_ids = {c.id for c in shown_claims}
+    clusters = [Cluster(cl.id, cl.topic, tuple(i for i in cl.claim_ids if i in shown_claim_ids)) for cl in clusters]
+    clusters = [cl for cl in clusters if len({by_id[i].doc_id for i in cl.claim_ids}) >= 2]
+    scorers = ["checks"] + ([f"nli:{nli.name}"] if nli is not None else [])
+    meta = meta | {"archive": str(archive.path), "archive_documents": str(len(stored.documents)),
+                   "archive_claims": str(len(stored.claims))}
+    return Report(
+        documents=tuple(shown_docs),
+        claims=tuple(shown_claims),
+        clusters=tuple(clusters),
+        verdicts=tuple(verdicts),
+        skipped=inputs.skipped,
+        warnings=tuple(warnings),
+        scorers=tuple(scorers),
+        embedder=embedder.name,
+        min_score=min_score,
+        version=__version__,
+        meta=meta,
     )

@@ -225,6 +225,9 @@ class SlotCache:
     def __init__(self, claims: Mapping[str, Claim], documents: Mapping[str, Document], lexicon: Lexicon) -> None:
         self.claims, self.documents, self.lexicon = claims, documents, lexicon
         self.by_position = {(c.doc_id, c.index): c for c in claims.values()}
+        self.by_doc: dict[str, list[Claim]] = {}  # per document, so _doc_actors is linear in the claims
+        for c in claims.values():
+            self.by_doc.setdefault(c.doc_id, []).append(c)
         self.own: dict[str, ClaimSlots] = {}
         self.full: dict[str, ClaimSlots] = {}
         self.doc_actors: dict[str, tuple[str, ...]] = {}
@@ -233,11 +236,10 @@ class SlotCache:
         """The document's lexicon actors (places left out), most frequent first."""
         if doc_id not in self.doc_actors:
             counts: dict[str, int] = {}
-            for c in self.claims.values():
-                if c.doc_id == doc_id:
-                    for a in self._own(c).actors:
-                        if a.kind not in ("place", "name"):
-                            counts[a.id] = counts.get(a.id, 0) + 1
+            for c in self.by_doc.get(doc_id, ()):
+                for a in self._own(c).actors:
+                    if a.kind not in ("place", "name"):
+                        counts[a.id] = counts.get(a.id, 0) + 1
             self.doc_actors[doc_id] = tuple(sorted(counts, key=lambda k: (-counts[k], k)))
         return self.doc_actors[doc_id]
 
@@ -279,12 +281,15 @@ def verify_pairs(
     topics: Mapping[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
     slots: SlotCache | None = None,
+    duplicates: Mapping[tuple[str, str], float] | None = None,
 ) -> list[PairVerdict]:
     """Score candidate pairs with the structured checks and (optionally) an NLI model.
 
-    Slots are extracted once per claim. NLI runs on all pairs in both directions, in
+    Slots are extracted once per claim. NLI runs on the pairs in both directions, in
     chunks of ``NLI_CHUNK`` inputs per ``predict`` call; a failing chunk leaves its pairs
-    UNSCORED unless the structured checks alone decide them.
+    UNSCORED unless the structured checks alone decide them. Near-duplicate pairs
+    (``duplicates``, from ``checker.prefilter``) skip NLI and agree as "near-duplicate
+    wording", unless the structured checks see a conflict in them: those are scored as usual.
 
     Args:
         pairs: aligned cross-document claim pairs.
@@ -295,6 +300,7 @@ def verify_pairs(
         topics: cluster id -> topic words, copied into each verdict.
         progress: called after each NLI chunk with the number of pairs scored so far.
         slots: a SlotCache already filled by the candidate stage (reused, not rebuilt).
+        duplicates: (a, b) -> rapidfuzz ratio of near-duplicate pairs.
     Returns:
         One verdict per pair, in input order.
 
@@ -308,26 +314,55 @@ def verify_pairs(
     lexicon = lexicon or default_lexicon()
     topics = topics or {}
     cache = slots if slots is not None else SlotCache(claims, documents, lexicon)
+    duplicates = duplicates or {}
     texts = []
     for p in pairs:
         for cid in (p.a, p.b):
             if cid not in claims:
                 raise InputError(f"Candidate pair names unknown claim '{cid}'.", "pass every claim of the pairs in `claims`.")
         texts.append((claims[p.a].text, claims[p.b].text))
-    if nli is not None and pairs:
-        scores, errors = score_both_directions(nli, texts, progress)
-    else:
-        scores, errors = [None] * len(pairs), [None] * len(pairs)
-        if progress is not None:
-            progress(len(pairs))
-    out = []
-    for p, score, error in zip(pairs, scores, errors):
+    compared = []
+    for p in pairs:
         sa, sb = cache.get(p.a), cache.get(p.b)
-        cmp = compare_slots(sa, sb, lexicon)
-        out.append(
-            decide(p.a, p.b, cmp, score, error, _disjoint_actors(sa, sb), topics.get(p.cluster_id, ""), p.similarity)
-        )
+        compared.append((compare_slots(sa, sb, lexicon), _disjoint_actors(sa, sb)))
+    # A near-duplicate with a structured conflict is no plain copy: NLI scores it as usual.
+    copies = [(p.a, p.b) in duplicates and cmp.conflict == 0 for p, (cmp, _) in zip(pairs, compared)]
+    to_score = [i for i, copy in enumerate(copies) if not copy]
+    scores: list = [None] * len(pairs)
+    errors: list = [None] * len(pairs)
+    skipped = len(pairs) - len(to_score)
+    if nli is not None and to_score:
+        report = (lambda done: progress(skipped + done)) if progress is not None else None
+        part_scores, part_errors = score_both_directions(nli, [texts[i] for i in to_score], report)
+        for i, score, error in zip(to_score, part_scores, part_errors):
+            scores[i], errors[i] = score, error
+    elif progress is not None:
+        progress(len(pairs))
+    out = []
+    for p, (cmp, disjoint), copy, score, error in zip(pairs, compared, copies, scores, errors):
+        topic = topics.get(p.cluster_id, "")
+        if copy:
+            out.append(_duplicate_verdict(p.a, p.b, cmp, duplicates[(p.a, p.b)], topic, p.similarity))
+        else:
+            out.append(decide(p.a, p.b, cmp, score, error, disjoint, topic, p.similarity))
     return out
+
+
+def _duplicate_verdict(a_id: str, b_id: str, cmp: Comparison, ratio: float, topic: str, similarity: float) -> PairVerdict:
+    """AGREES for a near-duplicate pair without structured conflict (see ``checker.prefilter``).
+
+    The wording match is the evidence (score = ratio / 100), combined with any structured
+    agreement; the reason says that it is a copy, not an independent confirmation.
+    """
+    supports = [f.reason for f in cmp.findings if f.kind == "support"]
+    reason = f"near-duplicate wording (rapidfuzz ratio {ratio:.0f}/100, same figures, negations and hedges); NLI not run"
+    score = _noisy_or(cmp.support, ratio / 100.0) if cmp.support > 0 else ratio / 100.0
+    return PairVerdict(
+        a=a_id, b=b_id, label=Verdict.AGREES, score=round(max(0.0, min(1.0, score)), 4), topic=topic,
+        reasons=tuple(dict.fromkeys([reason, *supports, *cmp.notes])),
+        scorers=("checks", "duplicate") if cmp.support > 0 else ("duplicate",),
+        nli=None, findings=cmp.findings, similarity=similarity,
+    )
 
 
 def _guess_lang(text: str, lexicon: Lexicon) -> str:

@@ -76,3 +76,22 @@ def test_cluster_topic_words_skip_stop_words():
 
 def test_cluster_handles_fewer_than_two_claims():
     assert nearest_pairs(_claims({"a": ["x"]}), np.ones((1, 4)), k=3) == []
+
+
+def test_cluster_query_rows_pair_only_the_queried_claims():
+    claims = _claims({"new": ["embargo lifted 2016"], "old1": ["embargo lifted 2016"], "old2": ["embargo lifted 2016"]})
+    vectors = HashingEmbedder().encode([c.text for c in claims])
+    pairs = nearest_pairs(claims, vectors, k=5, min_similarity=0.5, query_rows=[0])
+    assert sorted((p.a, p.b) for p in pairs) == [("new:s0", "old1:s0"), ("new:s0", "old2:s0")]
+    keys = [frozenset({("status", "embargo", "USA")})] * 3
+    assert sorted((p.a, p.b) for p in slot_pairs(claims, keys, vectors, query_rows=[0])) == [("new:s0", "old1:s0"), ("new:s0", "old2:s0")]
+
+
+def test_cluster_nearest_pairs_same_with_exact_and_graph_search():
+    rng = np.random.default_rng(0)
+    claims = _claims({f"d{i}": [f"s{j}" for j in range(3)] for i in range(100)})
+    vectors = rng.standard_normal((len(claims), 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    exact = nearest_pairs(claims, vectors, k=2, min_similarity=0.5, method="exact")
+    graph = nearest_pairs(claims, vectors, k=2, min_similarity=0.5, method="usearch")
+    assert exact and len(set(exact) & set(graph)) >= 0.9 * len(exact)

@@ -1,0 +1,183 @@
+"""Cheap filters between candidate pairs and NLI: run the expensive model only where it can matter.
+
+Two decisions per candidate pair, both from data the pipeline already has (the claim texts,
+their slots and which pairs share a slot key):
+
+1. **Can the pair matter?** A pair that shares a slot key (``slot_pairs``) always goes on: the
+   structured checks are built for it. A pair found only by embedding similarity goes on when
+   its cosine is very high (``min_similarity``: near-paraphrases, where NLI sees negations and
+   swapped roles), or when the two claims name a common actor, or when BOTH carry a time or
+   BOTH carry a number or rank. "Both carry" rather than "share the same": a conflict is
+   exactly two *different* years or counts, so requiring the same value would drop the
+   contradictions this tool is for. Any other pair (two loosely related sentences with
+   nothing in common to compare) is dropped before NLI.
+
+2. **Is it a near-duplicate?** Two claims in the same language whose wording is almost
+   identical (rapidfuzz ``ratio`` >= ``duplicate_ratio`` after lower-casing and stripping
+   punctuation) AND that carry the same figures, the same negations and the same hedges
+   ("may", "soll") are the same statement, typically agency copy printed by two outlets.
+   A fact-checker reads that as agreement, but not as independent confirmation, so the
+   verdict says "near-duplicate wording" instead of quoting an NLI score. NLI is skipped for
+   them; the structured checks still run, and a pair in which they see any conflict is
+   scored by NLI as usual (``checker.verify.verify_pairs``). Requiring identical digits keeps
+   "9,80 Meter" vs "8,50 Meter" in an otherwise identical sentence out of this shortcut.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Collection, Mapping, Sequence
+
+import numpy as np
+
+from .checks.lexicon import Lexicon, default_lexicon
+from .checks.slots import ClaimSlots
+from .records import CandidatePair, Claim
+
+logger = logging.getLogger(__name__)
+
+#: rapidfuzz ratio (0-100) at or above which two same-language claims are near-duplicates.
+#: 95 allows a changed article or a typo in a 20-word sentence, not a changed fact word.
+DUPLICATE_RATIO = 95.0
+#: Embedding cosine at or above which a pair always goes to NLI (e5's cosines are compressed:
+#: one cross-document pair in ten scores above 0.855, so 0.90 means "near-paraphrase").
+MIN_SIMILARITY = 0.90
+
+_WORD = re.compile(r"\w+|n't", re.UNICODE)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+@dataclass(frozen=True, slots=True)
+class PrefilterResult:
+    """What the prefilter decided for a list of candidate pairs.
+
+    Attributes:
+        pairs: pairs to verify, in input order (duplicates included).
+        duplicates: (a, b) -> rapidfuzz ratio for the near-duplicate pairs among ``pairs``.
+        dropped: similarity-only pairs that could not matter and were left out.
+    """
+
+    pairs: list[CandidatePair]
+    duplicates: dict[tuple[str, str], float] = field(default_factory=dict)
+    dropped: int = 0
+
+
+def _cues(lexicon: Lexicon) -> frozenset[str]:
+    """Single-word negators and modal hedges of both languages (words a duplicate must share)."""
+    words = lexicon.words("negation", "negators") + lexicon.words("hedges", "modal")
+    return frozenset(w for w in words if " " not in w)
+
+
+def _signature(text: str, cues: frozenset[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The figures and the negation/hedge words of a text, in order."""
+    lower = text.lower()
+    return tuple(_NUMBER.findall(lower)), tuple(w for w in _WORD.findall(lower) if w in cues)
+
+
+def near_duplicates(
+    pairs: Sequence[CandidatePair],
+    claims: Mapping[str, Claim],
+    ratio: float = DUPLICATE_RATIO,
+    lexicon: Lexicon | None = None,
+) -> dict[tuple[str, str], float]:
+    """Same-language pairs whose wording is nearly identical, with the same figures, negations and hedges.
+
+    Args:
+        pairs: candidate pairs.
+        claims: claims by id.
+        ratio: rapidfuzz ``fuzz.ratio`` threshold (0-100) on lower-cased, punctuation-free text.
+        lexicon: for the negation and hedge words; the built-in one when None.
+    Returns:
+        (a, b) -> ratio for each near-duplicate pair.
+
+    Example:
+        >>> c = {"a:s0": Claim("a:s0", "a", "en", "The Danube peaked at 8.50 metres on Monday.", 0, 43, 0),
+        ...      "b:s0": Claim("b:s0", "b", "en", "The Danube peaked at 8.50 metres on Monday", 0, 42, 0),
+        ...      "c:s0": Claim("c:s0", "c", "en", "The Danube peaked at 9.80 metres on Monday.", 0, 43, 0)}
+        >>> list(near_duplicates([CandidatePair("a:s0", "b:s0", 0.99), CandidatePair("a:s0", "c:s0", 0.98)], c))
+        [('a:s0', 'b:s0')]
+    """
+    from rapidfuzz import fuzz, utils
+    from rapidfuzz.process import cpdist
+
+    same = [p for p in pairs if claims[p.a].lang == claims[p.b].lang]
+    if not same:
+        return {}
+    # One vectorised call for all pairs (C loop, no Python loop over the ratio computations).
+    scores = cpdist([claims[p.a].text for p in same], [claims[p.b].text for p in same],
+                    scorer=fuzz.ratio, processor=utils.default_process, workers=1)
+    cues = _cues(lexicon or default_lexicon())
+    out: dict[tuple[str, str], float] = {}
+    for p, score in zip(same, np.asarray(scores).reshape(-1)):
+        if score >= ratio and _signature(claims[p.a].text, cues) == _signature(claims[p.b].text, cues):
+            out[(p.a, p.b)] = round(float(score), 1)
+    return out
+
+
+def _features(slots: ClaimSlots) -> tuple[frozenset[str], bool, bool]:
+    """(actor ids incl. places, has a time, has a number or rank) of one claim."""
+    return frozenset(a.id for a in slots.actors), bool(slots.times), bool(slots.quantities or slots.ranks)
+
+
+def can_matter(a: ClaimSlots, b: ClaimSlots, similarity: float, min_similarity: float = MIN_SIMILARITY) -> bool:
+    """Whether a similarity-only pair is worth verifying (rule 1 of the module doc).
+
+    Args:
+        a, b: the two claims' slots.
+        similarity: their embedding cosine.
+        min_similarity: cosine from which a pair always matters.
+    Returns:
+        True when the pair should be verified.
+
+    Example:
+        >>> from checker.checks import extract_slots
+        >>> a = extract_slots("The embargo was lifted in 2016.", "en")
+        >>> b = extract_slots("Das Embargo wurde 2019 aufgehoben.", "de")
+        >>> can_matter(a, b, 0.87), can_matter(extract_slots("Officials met.", "en"), b, 0.87)
+        (True, False)
+    """
+    if similarity >= min_similarity:
+        return True
+    actors_a, time_a, number_a = _features(a)
+    actors_b, time_b, number_b = _features(b)
+    return bool(actors_a & actors_b) or (time_a and time_b) or (number_a and number_b)
+
+
+def prefilter(
+    pairs: Sequence[CandidatePair],
+    claims: Mapping[str, Claim],
+    slots: Callable[[str], ClaimSlots],
+    keyed: Collection[tuple[str, str]],
+    min_similarity: float = MIN_SIMILARITY,
+    duplicate_ratio: float = DUPLICATE_RATIO,
+    lexicon: Lexicon | None = None,
+) -> PrefilterResult:
+    """Drop similarity-only pairs that cannot matter and mark near-duplicates (NLI skipped).
+
+    Args:
+        pairs: candidate pairs (from ``nearest_pairs`` and ``slot_pairs``).
+        claims: claims by id.
+        slots: claim id -> slots (``SlotCache.get``; slots are extracted once per claim).
+        keyed: (a, b) of the pairs that share a slot key: they always pass.
+        min_similarity: cosine from which a similarity-only pair always passes.
+        duplicate_ratio: rapidfuzz ratio for near-duplicates.
+        lexicon: negation and hedge words; the built-in one when None.
+    Returns:
+        The kept pairs, the near-duplicates among them and the number dropped.
+
+    Example:
+        >>> from checker.verify import SlotCache
+        >>> c = {"a:s0": Claim("a:s0", "a", "en", "Officials met on the bridge.", 0, 28, 0),
+        ...      "b:s0": Claim("b:s0", "b", "en", "Anwohner räumten die Keller.", 0, 28, 0)}
+        >>> cache = SlotCache(c, {}, default_lexicon())
+        >>> prefilter([CandidatePair("a:s0", "b:s0", 0.87)], c, cache.get, keyed=()).dropped
+        1
+    """
+    keyed = set(keyed)
+    kept = [p for p in pairs if (p.a, p.b) in keyed or can_matter(slots(p.a), slots(p.b), p.similarity, min_similarity)]
+    duplicates = near_duplicates(kept, claims, duplicate_ratio, lexicon)
+    dropped = len(pairs) - len(kept)
+    logger.info("Prefilter: %d of %d pairs kept, %d near-duplicates (NLI skipped unless the checks see a conflict)",
+                len(kept), len(pairs), len(duplicates))
+    return PrefilterResult(kept, duplicates, dropped)
