@@ -329,13 +329,16 @@ def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
 @click.option("--max-steps", type=int, default=None, help="Stop after this many batches (the learning rate decays to zero there).")
 @click.option("--lr", default=4e-5, show_default=True, help="Peak learning rate (linear warm-up and decay).")
 @click.option("--seed", default=13, show_default=True, help="Random seed for sampling, order and initialisation.")
+@click.option("--init-from", type=click.Path(file_okay=False), default=None,
+              help="Continue from trained weights (a folder like models/vncheck-nli-v1) instead of the base encoder.")
 @domain_errors
-def train_nli(data_dir, run_dir, out_dir, device, n_english, n_wmt, xnli_repeats, epochs, max_steps, lr, seed) -> None:
+def train_nli(data_dir, run_dir, out_dir, device, n_english, n_wmt, xnli_repeats, epochs, max_steps, lr, seed, init_from) -> None:
     """Train vncheck's own NLI model (reads ../shared/data; resumable; writes safetensors)."""
     from .nli_train import TrainConfig, train
 
     cfg = TrainConfig(data_dir=data_dir, run_dir=run_dir, device=device, n_english=n_english, n_wmt=n_wmt,
-                      xnli_repeats=xnli_repeats, epochs=epochs, max_steps=max_steps, lr=lr, seed=seed)
+                      xnli_repeats=xnli_repeats, epochs=epochs, max_steps=max_steps, lr=lr, seed=seed,
+                      init_from=init_from)
     if out_dir:
         cfg.out_dir = out_dir
     train(cfg, log=lambda s: click.echo(s, err=True))

@@ -35,6 +35,8 @@ NATURAL_EN = (
     "anli_dev_en_train.tsv.gz",
     "sick_en_train.tsv.gz",
 )
+#: The shared data folder beside the repository (training and benchmarks only; users do not have it).
+DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 HELD_OUT_ROWS = 600
 HELD_OUT_SEED = 20261123
 
@@ -49,7 +51,7 @@ class Pair:
 
 def shared_data_dir(explicit: str | os.PathLike | None = None) -> Path:
     """Locate the shared data folder: explicit path, $VNCHECK_DATA, or ../shared/data beside the repository."""
-    candidates = [explicit, os.environ.get("VNCHECK_DATA"), Path(__file__).resolve().parents[2] / "shared" / "data"]
+    candidates = [explicit, os.environ.get("VNCHECK_DATA"), DEFAULT_SHARED]
     for cand in candidates:
         if cand and (Path(cand) / "nli").is_dir():
             return Path(cand)

@@ -49,6 +49,7 @@ class TrainConfig:
     run_dir: str = ".train/nli-v1"
     out_dir: str = str(DEFAULT_MODEL_DIR)
     device: str = "cpu"
+    init_from: str | None = None  # continue from a shipped delta (e.g. models/vncheck-nli-v1) instead of the base
     extra: dict = field(default_factory=dict)
 
 
@@ -167,6 +168,12 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
     labels = [LABEL2ID[p.label] for p in pairs]
 
     model = build_model()
+    if cfg.init_from:
+        from safetensors.torch import load_file
+
+        start = {k: v.float() for k, v in load_file(str(Path(cfg.init_from) / "model.safetensors")).items()}
+        model.load_state_dict(start, strict=False)
+        log(f"initialised from {cfg.init_from}")
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
     model.to(cfg.device)
     decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim > 1]

@@ -1,0 +1,46 @@
+"""NLI training helpers that need no shared data: synthetic contradictions, batching, the data-folder error."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from checker import nli_data
+from checker.errors import InputError
+from checker.nli_train import _batches
+
+
+def test_nli_training_contradict_changes_a_year_or_number():
+    rng = random.Random(1)
+    text = "The treaty was signed in 1995 by 12 countries."
+    edited = nli_data._edit_number(text, rng)
+    assert edited is not None and edited != text
+    assert sum(a != b for a, b in zip(edited, text)) >= 1
+
+
+def test_nli_training_negation_in_both_languages():
+    assert nli_data._negate("The minister was in Berlin.", "en") == "The minister was not in Berlin."
+    assert nli_data._negate("Der Minister war in Berlin.", "de") == "Der Minister war nicht in Berlin."
+    assert nli_data._negate("The minister was not in Berlin.", "en") is None  # already negated
+
+
+def test_nli_training_month_swap_keeps_language():
+    edited = nli_data._edit_month("Die Wahl fand im März statt.", "de", random.Random(0))
+    assert edited is not None and "März" not in edited
+    assert any(m in edited for m in nli_data._MONTHS["de"])
+
+
+def test_nli_training_batches_cover_every_row_once_and_group_lengths():
+    lengths = [random.Random(i).randint(5, 120) for i in range(1000)]
+    batches = _batches(lengths, 32, seed=3)
+    flat = sorted(i for b in batches for i in b)
+    assert flat == list(range(1000))
+    spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches) / len(batches)
+    assert spread < 40  # length-sorted within windows: little padding
+
+
+def test_nli_training_missing_shared_data_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("VNCHECK_DATA", raising=False)
+    monkeypatch.setattr(nli_data, "DEFAULT_SHARED", tmp_path / "nowhere")
+    with pytest.raises(InputError, match="shared training data"):
+        nli_data.shared_data_dir(tmp_path / "absent")
