@@ -74,7 +74,7 @@ def build_int8(model_dir: Path | str = DEFAULT_MODEL_DIR, cache_dir: Path | None
 
     Example:
         >>> path = build_int8()  # doctest: +SKIP
-        >>> path.suffix
+        >>> path.suffix  # doctest: +SKIP
         '.onnx'
     """
     from .config import default_cache_dir

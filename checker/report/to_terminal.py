@@ -60,7 +60,7 @@ def make_console(**kwargs) -> Console:
         The console.
 
     Example:
-        >>> print_report(report, make_console(stderr=True))
+        >>> print_report(report, make_console(stderr=True))  # doctest: +SKIP
     """
     kwargs.setdefault("theme", THEME)
     return Console(**kwargs)
@@ -78,7 +78,7 @@ def render(report: Report, *, width: int | None = None, color: bool | None = Non
         The report text, with ANSI escapes only when ``color`` is true.
 
     Example:
-        >>> print(render(report, color=False))
+        >>> print(render(report, color=False))  # doctest: +SKIP
     """
     if color is None:
         color = sys.stdout.isatty()
@@ -108,7 +108,7 @@ def print_report(report: Report, console: Console) -> None:
         None.
 
     Example:
-        >>> print_report(report, Console(width=100, file=io.StringIO(), color_system=None))
+        >>> print_report(report, Console(width=100, file=io.StringIO(), color_system=None))  # doctest: +SKIP
     """
     view = build_view(report)
     with console.use_theme(THEME):

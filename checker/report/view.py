@@ -113,7 +113,7 @@ class ReportView:
             Segments whose texts, joined, give ``doc.text`` back.
 
         Example:
-            >>> "".join(s.text for s in view.segments(doc)) == doc.text
+            >>> "".join(s.text for s in view.segments(doc)) == doc.text  # doctest: +SKIP
             True
         """
         text = doc.text
@@ -143,7 +143,7 @@ class ReportView:
             edges of the document, or when the document is missing.
 
         Example:
-            >>> view.context(claim)
+            >>> view.context(claim)  # doctest: +SKIP
             ('Previous sentence. ', 'The claim.', ' Next sentence.')
         """
         doc = self.documents.get(claim.doc_id)
@@ -177,7 +177,7 @@ def build_view(report: Report) -> ReportView:
         A :class:`ReportView`.
 
     Example:
-        >>> [f.id for f in build_view(report).findings]
+        >>> [f.id for f in build_view(report).findings]  # doctest: +SKIP
         ['f001', 'f002', 'f003']
     """
     documents = {d.id: d for d in report.documents}
@@ -315,7 +315,7 @@ def fmt_position(claim: Claim | None) -> str:
     """Human position of a claim: "sentence 4, chars 120–180" (sentences counted from 1).
 
     Example:
-        >>> fmt_position(claim)  # index=3, start=120, end=180
+        >>> fmt_position(claim)  # index=3, start=120, end=180  # doctest: +SKIP
         'sentence 4, chars 120–180'
     """
     if claim is None:

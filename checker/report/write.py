@@ -23,7 +23,7 @@ def write_report_atomically(text: str, path: Path | str, *, encoding: str = "utf
         The target path.
 
     Example:
-        >>> write_report_atomically(get_renderer("json").render(report), Path("reports/check.json"))
+        >>> write_report_atomically(get_renderer("json").render(report), Path("reports/check.json"))  # doctest: +SKIP
         PosixPath('reports/check.json')
     """
     path = Path(path)
