@@ -81,14 +81,17 @@ class OrtRunner:
 
 def export_variants(model, folder: Path) -> dict[str, Path]:
     """fp32 ONNX, int8 of the plain graph, and int8 of the BERT-fused graph (the one vncheck uses)."""
-    from checker.nli_onnx import export_onnx, fuse_and_quantize
+    from checker.nli_onnx import export_onnx, fuse, fuse_and_quantize
 
     heads, hidden = model.encoder.config.num_attention_heads, model.encoder.config.hidden_size
     fp32 = export_onnx(model, folder / "nli-fp32.onnx")
     return {
         "onnxruntime-fp32": fp32,
-        "onnxruntime-int8": fuse_and_quantize(fp32, folder / "nli-int8.onnx", heads, hidden, fuse=False),
-        "onnxruntime-fused-int8": fuse_and_quantize(fp32, folder / "nli-fused-int8.onnx", heads, hidden, fuse=True),
+        "onnxruntime-fused-fp32": fuse(fp32, folder / "nli-fused.onnx", heads, hidden),
+        "onnxruntime-int8": fuse_and_quantize(fp32, folder / "nli-int8.onnx", heads, hidden, fuse_first=False),
+        "onnxruntime-fused-int8": fuse_and_quantize(fp32, folder / "nli-fused-int8.onnx", heads, hidden),
+        "onnxruntime-fused-int8-per-channel": fuse_and_quantize(fp32, folder / "nli-fused-int8-pc.onnx", heads, hidden,
+                                                                per_channel=True),
     }
 
 
@@ -125,6 +128,7 @@ def main() -> None:
     parser.add_argument("--skip-accuracy", action="store_true")
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    parser.add_argument("--only", default="", help="comma-separated variant names to run (default: all)")
     args = parser.parse_args()
 
     import torch
@@ -155,7 +159,10 @@ def main() -> None:
         except Exception as exc:  # onnx/onnxruntime are optional (pip install -e .[bench])
             print(f"ONNX Runtime skipped: {exc}")
         results = {}
+        wanted = set(filter(None, args.only.split(",")))
         for name, runner in runners.items():
+            if wanted and name not in wanted:
+                continue
             row = {"pairs_per_s": round(speed(runner, ids, tok.pad_token_id, args.batch_size), 1)}
             if sets:
                 row["accuracy"] = accuracy(runner, tok, sets, id2label)

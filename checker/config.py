@@ -43,7 +43,7 @@ class Config:
     embedder: str = "e5-small.v1"
     nli: str | None = "vncheck-nli.v1"  # None: structured checks only
     nli_model_path: str | None = None  # local Hugging Face NLI model; overrides ``nli``
-    nli_runtime: str = "auto"  # own model: "onnx" (int8 ONNX Runtime), "torch" (int8 torch), "auto"
+    nli_runtime: str = "auto"  # own model: "onnx" (fp32 ONNX Runtime), "onnx-int8", "torch", "auto"
     device: str = "cpu"
     cache_dir: Path | None = field(default_factory=default_cache_dir)  # None: no cache
     min_score: float = 0.5  # findings below this score are not reported

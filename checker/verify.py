@@ -14,7 +14,7 @@ How a verdict is decided (first rule that applies):
    -> CONTRADICTS with score = the smaller of the two directions.
 5. Structured agreement plus NLI entailment >= ``NLI_SUPPORT_MIN`` -> AGREES (noisy-or);
    structured agreement >= ``CHECKS_DECISIVE`` alone -> AGREES; NLI entailment >=
-   ``NLI_ENTAILMENT_MIN`` in either direction and no slot conflict -> AGREES.
+   ``NLI_ENTAILMENT_MIN`` in one direction, ``NLI_ENTAILMENT_OTHER_MIN`` in the other, and no slot conflict -> AGREES.
 6. Otherwise UNRELATED.
 
 ``score`` is always the confidence in the label, in 0..1.
@@ -46,8 +46,11 @@ CHECKS_DECISIVE = 0.70
 NLI_CONTRADICTION_MIN = 0.90
 #: NLI contradiction (both directions) that corroborates a weaker structured conflict.
 NLI_CORROBORATE_MIN = 0.50
-#: NLI-only agreement: entailment in either direction (one claim implies the other).
+#: NLI-only agreement: entailment at least this in one direction ...
 NLI_ENTAILMENT_MIN = 0.80
+#: ... and at least this in the other. One-way entailment from a long sentence to a loosely
+#: related short one is common with our small model; mutual support keeps agreements meaningful.
+NLI_ENTAILMENT_OTHER_MIN = 0.50
 #: Entailment that, together with a structured agreement, makes an agreement.
 NLI_SUPPORT_MIN = 0.50
 
@@ -160,13 +163,14 @@ def decide(
     supports = [f.reason for f in cmp.findings if f.kind == "support"]
     notes = list(cmp.notes)
     nli_dict = None
-    c_min = e_max = 0.0
+    c_min = e_max = e_min = 0.0
     nli_line: list[str] = []
     if scores is not None:
         ab, ba = scores
         nli_dict = {k: round(max(ab[k], ba[k]), 4) for k in NLI_LABELS}
         c_min = min(ab["contradiction"], ba["contradiction"])
         e_max = max(ab["entailment"], ba["entailment"])
+        e_min = min(ab["entailment"], ba["entailment"])
         nli_line = [_nli_reason(ab, ba)]
     elif nli_error:
         nli_line = [f"NLI failed: {nli_error}"]
@@ -207,7 +211,7 @@ def decide(
             return verdict(Verdict.AGREES, _noisy_or(support, e_max), supports + nli_line + notes, ("checks", "nli"))
         if support >= CHECKS_DECISIVE and conflict == 0 and c_min < NLI_CORROBORATE_MIN:
             return verdict(Verdict.AGREES, support, supports + nli_line + notes, ("checks",))
-        if e_max >= NLI_ENTAILMENT_MIN and conflict == 0:
+        if e_max >= NLI_ENTAILMENT_MIN and e_min >= NLI_ENTAILMENT_OTHER_MIN and conflict == 0:
             return verdict(Verdict.AGREES, e_max, nli_line + supports + notes, ("nli",))
         # 6. Unrelated: confidence = how far both scorers are from any other label.
         return verdict(

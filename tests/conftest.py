@@ -214,7 +214,7 @@ def golden(update_golden: bool):
     """Compare text with tests/golden/<name>, or rewrite it with --update-golden.
 
     Example:
-        >>> golden("report.json", render(report))
+        >>> golden("report.json", render(report))  # doctest: +SKIP
     """
 
     def check(name: str, actual: str) -> None:

