@@ -199,6 +199,24 @@ def _ensure_backends(config: Config, embedder, nli, progress):
     return embedder, nli
 
 
+def _report(documents, claims, clusters, verdicts, inputs: Inputs, warnings, embedder, nli, min_score: float,
+            meta: dict[str, str]) -> Report:
+    """Assemble the Report; the scorers line names the checks and the NLI backend that ran."""
+    return Report(
+        documents=tuple(documents),
+        claims=tuple(claims),
+        clusters=tuple(clusters),
+        verdicts=tuple(verdicts),
+        skipped=inputs.skipped,
+        warnings=tuple(warnings),
+        scorers=("checks",) + ((f"nli:{nli.name}",) if nli is not None else ()),
+        embedder=embedder.name,
+        min_score=min_score,
+        version=__version__,
+        meta=meta,
+    )
+
+
 def run(
     paths: Sequence[str],
     config: Config,
@@ -239,20 +257,7 @@ def run(
     keys = read_keys(claims, slots, progress)
     pairs, keyed = find_pairs(claims, vectors, keys, config)
     clusters, verdicts, meta = score_pairs(claims, vectors, pairs, keyed, slots, nli, lexicon, config, progress)
-    scorers = ["checks"] + ([f"nli:{nli.name}"] if nli is not None else [])
-    return Report(
-        documents=tuple(documents),
-        claims=tuple(claims),
-        clusters=tuple(clusters),
-        verdicts=tuple(verdicts),
-        skipped=inputs.skipped,
-        warnings=tuple(warnings),
-        scorers=tuple(scorers),
-        embedder=embedder.name,
-        min_score=config.min_score,
-        version=__version__,
-        meta=meta,
-    )
+    return _report(documents, claims, clusters, verdicts, inputs, warnings, embedder, nli, config.min_score, meta)
 
 
 def index_paths(
@@ -398,19 +403,6 @@ def check_against(
     shown_claim_ids = {c.id for c in shown_claims}
     clusters = [Cluster(cl.id, cl.topic, tuple(i for i in cl.claim_ids if i in shown_claim_ids)) for cl in clusters]
     clusters = [cl for cl in clusters if len({by_id[i].doc_id for i in cl.claim_ids}) >= 2]
-    scorers = ["checks"] + ([f"nli:{nli.name}"] if nli is not None else [])
     meta = meta | {"archive": str(archive.path), "archive_documents": str(len(stored.documents)),
                    "archive_claims": str(len(stored.claims))}
-    return Report(
-        documents=tuple(shown_docs),
-        claims=tuple(shown_claims),
-        clusters=tuple(clusters),
-        verdicts=tuple(verdicts),
-        skipped=inputs.skipped,
-        warnings=tuple(warnings),
-        scorers=tuple(scorers),
-        embedder=embedder.name,
-        min_score=min_score,
-        version=__version__,
-        meta=meta,
-    )
+    return _report(shown_docs, shown_claims, clusters, verdicts, inputs, warnings, embedder, nli, min_score, meta)
