@@ -214,7 +214,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
         loss.backward()
         torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
         optimizer.step()
-        running.append(float(loss))
+        running.append(float(loss.detach()))
         step += 1
         if step % 50 == 0:
             elapsed = time.time() - t_start
