@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from checker.encoder import load_tokenizer  # noqa: E402
-from checker.nli_model import DEFAULT_MODEL_DIR, length_batches, load_model, softmax  # noqa: E402
+from checker.nli_model import DEFAULT_MODEL_DIR, length_batches, load_model, pad_batch, softmax  # noqa: E402
 
 
 def news_pairs(tok, n: int, tokens: int = 40) -> list[tuple[str, str]]:
@@ -46,13 +46,7 @@ def encode(tok, pairs, max_length=256):
 
 def batches(ids, batch_size, pad_id):
     for batch in length_batches([len(x) for x in ids], batch_size):
-        width = max(len(ids[i]) for i in batch)
-        x = np.full((len(batch), width), pad_id, dtype=np.int64)
-        m = np.zeros((len(batch), width), dtype=np.int64)
-        for row, i in enumerate(batch):
-            x[row, : len(ids[i])] = ids[i]
-            m[row, : len(ids[i])] = 1
-        yield batch, x, m
+        yield (batch, *pad_batch([ids[i] for i in batch], pad_id))
 
 
 class TorchRunner:

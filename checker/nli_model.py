@@ -108,6 +108,26 @@ def length_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
+def pad_batch(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pad token-id rows to the longest row of the batch.
+
+    Returns:
+        (input_ids, attention_mask), both int64 arrays of shape (len(rows), longest).
+
+    Example:
+        >>> ids, mask = pad_batch([[5, 6], [7]], pad_id=1)
+        >>> ids.tolist(), mask.tolist()
+        ([[5, 6], [7, 1]], [[1, 1], [1, 0]])
+    """
+    width = max(len(r) for r in rows)
+    ids = np.full((len(rows), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for i, r in enumerate(rows):
+        ids[i, : len(r)] = r
+        mask[i, : len(r)] = 1
+    return ids, mask
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise softmax."""
     z = logits - logits.max(axis=1, keepdims=True)

@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from . import nli_data
-from .nli_model import DEFAULT_MODEL_DIR, WORD_EMBEDDINGS, build_model, length_batches, save_delta
+from .nli_model import DEFAULT_MODEL_DIR, WORD_EMBEDDINGS, build_model, length_batches, pad_batch, save_delta
 
 logger = logging.getLogger(__name__)
 
@@ -66,13 +66,7 @@ def _tokenize(tok, pairs, max_length):
 
 
 def _collate(ids_list, pad_id, torch):
-    width = max(len(x) for x in ids_list)
-    ids = torch.full((len(ids_list), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(ids_list), width), dtype=torch.long)
-    for i, x in enumerate(ids_list):
-        ids[i, : len(x)] = torch.tensor(x)
-        mask[i, : len(x)] = 1
-    return ids, mask
+    return tuple(torch.from_numpy(a) for a in pad_batch(ids_list, pad_id))
 
 
 def _batches(lengths, batch_size, seed):

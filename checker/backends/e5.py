@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..nli_model import length_batches
+from ..nli_model import length_batches, pad_batch
 from .registry import register_embedder
 
 logger = logging.getLogger(__name__)
@@ -42,12 +42,7 @@ class E5Embedder:
         ids = self.tokenizer([self.prefix + t for t in texts], truncation=True, max_length=512)["input_ids"]
         with torch.inference_mode():
             for batch in length_batches([len(x) for x in ids], self.batch_size):
-                width = max(len(ids[i]) for i in batch)
-                x = torch.full((len(batch), width), self.tokenizer.pad_token_id, dtype=torch.long)
-                m = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, i in enumerate(batch):
-                    x[row, : len(ids[i])] = torch.tensor(ids[i])
-                    m[row, : len(ids[i])] = 1
+                x, m = (torch.from_numpy(a) for a in pad_batch([ids[i] for i in batch], self.tokenizer.pad_token_id))
                 hidden = self.model(input_ids=x, attention_mask=m).last_hidden_state
                 mask = m.unsqueeze(-1).float()
                 pooled = (hidden * mask).sum(1) / mask.sum(1)

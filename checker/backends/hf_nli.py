@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import BackendError, ModelLoadError
-from ..nli_model import length_batches, softmax, to_label_dicts
+from ..nli_model import length_batches, pad_batch, softmax, to_label_dicts
 from .registry import register_nli
 
 logger = logging.getLogger(__name__)
@@ -34,12 +34,7 @@ class _BatchedNli:
             probs = np.zeros((len(pairs), len(self.id2label)), dtype=np.float32)
             pad = self.tokenizer.pad_token_id or 0
             for batch in length_batches([len(x) for x in enc], self.batch_size):
-                width = max(len(enc[i]) for i in batch)
-                x = np.full((len(batch), width), pad, dtype=np.int64)
-                m = np.zeros((len(batch), width), dtype=np.int64)
-                for row, i in enumerate(batch):
-                    x[row, : len(enc[i])] = enc[i]
-                    m[row, : len(enc[i])] = 1
+                x, m = pad_batch([enc[i] for i in batch], pad)
                 probs[batch] = softmax(np.asarray(self._logits(x, m), dtype=np.float32))
         except Exception as exc:
             raise BackendError(f"NLI scoring with '{self.name}' failed: {exc}") from exc
