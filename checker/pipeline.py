@@ -50,7 +50,7 @@ def load_backends(config: Config, progress: ProgressSink | None = None) -> tuple
     """Load (once per process) the embedder and NLI scorer named in ``config``."""
     progress = progress or _Silent()
     with progress.stage("Loading embedding model", None):
-        embedder = get_embedder(config.embedder)
+        embedder = get_embedder(config.embedder, **_embedder_options(config))
     nli = None
     with progress.stage("Loading NLI model", None):
         if config.nli_model_path:
@@ -58,6 +58,15 @@ def load_backends(config: Config, progress: ProgressSink | None = None) -> tuple
         elif config.nli:
             nli = get_nli(config.nli, **_nli_options(config))
     return embedder, nli
+
+
+def _embedder_options(config: Config) -> dict:
+    """Options for the e5 embedder: where to keep its ONNX build."""
+    if config.embedder != "e5-small.v1":
+        return {}
+    from .config import default_cache_dir
+
+    return {"cache_dir": str(config.cache_dir or default_cache_dir())}
 
 
 def _nli_options(config: Config) -> dict:
@@ -293,7 +302,7 @@ def index_paths(
     inputs = read_inputs(paths, config)
     if embedder is None:
         with progress.stage("Loading embedding model", None):
-            embedder = get_embedder(config.embedder)
+            embedder = get_embedder(config.embedder, **_embedder_options(config))
     todo = {d.id for d in archive.pending(inputs.documents, embedder.name)}
     lexicon = load_lexicon(config.lexicon_paths)
     result = AddResult(unchanged=tuple(d.id for d in inputs.documents if d.id not in todo))

@@ -26,7 +26,7 @@ from typing import Callable, Mapping, Sequence
 
 from .backends.base import NliScorer
 from .checks.compare import Comparison, compare_slots
-from .checks.extract import extract_slots
+from .checks.extract import add_context, extract_slots
 from .checks.lexicon import Lexicon, default_lexicon
 from .checks.slots import ClaimSlots
 from .errors import InputError
@@ -68,55 +68,80 @@ def _valid(result: object) -> bool:
 
 
 def score_both_directions(
-    nli: NliScorer, texts: Sequence[tuple[str, str]], progress: Callable[[int], None] | None = None
-) -> tuple[list[tuple[dict, dict] | None], list[str | None]]:
-    """Score every (a, b) text pair as a→b and b→a, ``NLI_CHUNK`` inputs per ``predict`` call.
+    nli: NliScorer,
+    texts: Sequence[tuple[str, str]],
+    progress: Callable[[int], None] | None = None,
+    always_reverse: Sequence[bool] | None = None,
+) -> tuple[list[tuple[dict, dict | None] | None], list[str | None]]:
+    """Score every (a, b) text pair as a→b, and as b→a where the second direction can matter.
+
+    Every rule of :func:`decide` that reads b→a also needs a→b to show entailment or
+    contradiction of at least 0.5 (``NLI_ENTAILMENT_OTHER_MIN``, ``NLI_CORROBORATE_MIN``),
+    except an agreement backed by a structured one, which takes entailment in either
+    direction: those pairs are flagged in ``always_reverse``. So b→a is scored only for
+    pairs that pass that bar, which roughly halves the NLI work without changing a label.
 
     Args:
-        nli: the scorer.
+        nli: the scorer (``NLI_CHUNK`` inputs per ``predict`` call).
         texts: (text_a, text_b) per pair.
-        progress: called after each chunk with the number of pairs done so far.
+        progress: called after each chunk of the a→b pass with the number of pairs done.
+        always_reverse: per pair, score b→a whatever a→b says.
     Returns:
-        Per pair: (scores a→b, scores b→a) or None when its chunk failed; and per pair the
-        error message (None when scored).
+        Per pair: (scores a→b, scores b→a or None when not needed), or None when a needed
+        chunk failed; and per pair the error message (None when scored).
 
     Example:
         >>> from checker.backends.fake import RuleNli
         >>> scores, errors = score_both_directions(RuleNli(), [("The minister did attend.", "The minister did not attend.")])
-        >>> max(scores[0][0], key=scores[0][0].get), errors
-        ('contradiction', [None])
+        >>> max(scores[0][0], key=scores[0][0].get), scores[0][1] is not None, errors
+        ('contradiction', True, [None])
     """
-    inputs: list[tuple[str, str]] = []
-    for a, b in texts:
-        inputs += [(a, b), (b, a)]
-    flat: list[dict | None] = [None] * len(inputs)
+    forward, forward_errors = _predict_chunks(nli, list(texts), progress)
+    always = list(always_reverse) if always_reverse is not None else [False] * len(texts)
+    reverse_rows = [
+        i for i, ab in enumerate(forward)
+        if ab is not None and (always[i] or ab["contradiction"] >= NLI_CORROBORATE_MIN or ab["entailment"] >= NLI_ENTAILMENT_OTHER_MIN)
+    ]
+    backward, backward_errors = _predict_chunks(nli, [(texts[i][1], texts[i][0]) for i in reverse_rows], None)
+    reverse = {i: (ba, err) for i, ba, err in zip(reverse_rows, backward, backward_errors)}
+    pairs: list[tuple[dict, dict | None] | None] = []
+    pair_errors: list[str | None] = []
+    for i, ab in enumerate(forward):
+        ba, err = reverse.get(i, (None, None))
+        failed = forward_errors[i] or err
+        pairs.append(None if failed else (ab, ba))
+        pair_errors.append(failed)
+    return pairs, pair_errors
+
+
+def _predict_chunks(
+    nli: NliScorer, inputs: list[tuple[str, str]], progress: Callable[[int], None] | None
+) -> tuple[list[dict | None], list[str | None]]:
+    """``nli.predict`` over ``NLI_CHUNK``-sized chunks; a failing chunk leaves its rows None with the error."""
+    out: list[dict | None] = [None] * len(inputs)
     errors: list[str | None] = [None] * len(inputs)
     for start in range(0, len(inputs), NLI_CHUNK):
         chunk = inputs[start : start + NLI_CHUNK]
         try:
-            out = nli.predict(chunk)
-            if len(out) != len(chunk) or not all(_valid(r) for r in out):
-                raise ValueError(f"predict returned {len(out)} results for {len(chunk)} pairs or lacks labels {NLI_LABELS}")
-            for k, r in enumerate(out):
-                flat[start + k] = {label: float(r[label]) for label in NLI_LABELS}
+            result = nli.predict(chunk)
+            if len(result) != len(chunk) or not all(_valid(r) for r in result):
+                raise ValueError(f"predict returned {len(result)} results for {len(chunk)} pairs or lacks labels {NLI_LABELS}")
+            for k, r in enumerate(result):
+                out[start + k] = {label: float(r[label]) for label in NLI_LABELS}
         except Exception as err:  # any backend failure leaves these pairs unscored, never guessed
             message = f"{type(err).__name__}: {err}"
             log.warning("NLI scoring failed for %d inputs: %s", len(chunk), message)
             for k in range(len(chunk)):
                 errors[start + k] = message
         if progress is not None:
-            progress(min(len(texts), (start + len(chunk)) // 2))
-    pairs: list[tuple[dict, dict] | None] = []
-    pair_errors: list[str | None] = []
-    for i in range(len(texts)):
-        ab, ba = flat[2 * i], flat[2 * i + 1]
-        pairs.append((ab, ba) if ab is not None and ba is not None else None)
-        pair_errors.append(errors[2 * i] or errors[2 * i + 1])
-    return pairs, pair_errors
+            progress(start + len(chunk))
+    return out, errors
 
 
-def _nli_reason(ab: Mapping[str, float], ba: Mapping[str, float]) -> str:
+def _nli_reason(ab: Mapping[str, float], ba: Mapping[str, float] | None) -> str:
     top_ab = max(NLI_LABELS, key=lambda k: ab[k])
+    if ba is None:
+        return f"NLI: {top_ab} {ab[top_ab]:.2f} (a→b; b→a not needed: a→b neither entails nor contradicts)"
     top_ba = max(NLI_LABELS, key=lambda k: ba[k])
     if top_ab == top_ba:
         return f"NLI: {top_ab} {ab[top_ab]:.2f} (a→b), {ba[top_ba]:.2f} (b→a)"
@@ -133,7 +158,7 @@ def decide(
     a_id: str,
     b_id: str,
     cmp: Comparison,
-    scores: tuple[Mapping[str, float], Mapping[str, float]] | None,
+    scores: tuple[Mapping[str, float], Mapping[str, float] | None] | None,
     nli_error: str | None = None,
     disjoint_actors: bool = False,
     topic: str = "",
@@ -144,7 +169,8 @@ def decide(
     Args:
         a_id, b_id: claim ids.
         cmp: the structured comparison of the two claims.
-        scores: NLI label probabilities (a→b, b→a), or None without NLI.
+        scores: NLI label probabilities (a→b, b→a), or None without NLI; b→a is None when
+            it was not needed (see :func:`score_both_directions`).
         nli_error: why NLI failed for this pair (then ``scores`` is None).
         disjoint_actors: the claims name different lexicon actors.
         topic, similarity: copied into the verdict.
@@ -167,10 +193,11 @@ def decide(
     nli_line: list[str] = []
     if scores is not None:
         ab, ba = scores
-        nli_dict = {k: round(max(ab[k], ba[k]), 4) for k in NLI_LABELS}
-        c_min = min(ab["contradiction"], ba["contradiction"])
-        e_max = max(ab["entailment"], ba["entailment"])
-        e_min = min(ab["entailment"], ba["entailment"])
+        ba_or_ab = ba if ba is not None else ab  # b→a is skipped only when it cannot change the label
+        nli_dict = {k: round(max(ab[k], ba_or_ab[k]), 4) for k in NLI_LABELS}
+        c_min = min(ab["contradiction"], ba_or_ab["contradiction"])
+        e_max = max(ab["entailment"], ba_or_ab["entailment"])
+        e_min = min(ab["entailment"], ba_or_ab["entailment"])
         nli_line = [_nli_reason(ab, ba)]
     elif nli_error:
         nli_line = [f"NLI failed: {nli_error}"]
@@ -269,9 +296,8 @@ class SlotCache:
             if prev is None and not own.levels:
                 self.full[claim_id] = own
             else:
-                self.full[claim_id] = extract_slots(
-                    claim.text, self._lang(claim), self._published(claim), self.lexicon, claim.doc_id,
-                    previous=self._own(prev) if prev is not None else None, doc_actors=self._doc_actors(claim.doc_id),
+                self.full[claim_id] = add_context(
+                    own, self.lexicon, previous=self._own(prev) if prev is not None else None, doc_actors=self._doc_actors(claim.doc_id)
                 )
         return self.full[claim_id]
 
@@ -337,7 +363,9 @@ def verify_pairs(
     skipped = len(pairs) - len(to_score)
     if nli is not None and to_score:
         report = (lambda done: progress(skipped + done)) if progress is not None else None
-        part_scores, part_errors = score_both_directions(nli, [texts[i] for i in to_score], report)
+        part_scores, part_errors = score_both_directions(
+            nli, [texts[i] for i in to_score], report, always_reverse=[compared[i][0].support > 0 for i in to_score]
+        )
         for i, score, error in zip(to_score, part_scores, part_errors):
             scores[i], errors[i] = score, error
     elif progress is not None:

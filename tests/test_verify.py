@@ -96,10 +96,27 @@ def test_verify_nli_only_contradiction_needs_both_directions():
     class OneWay(StubNli):
         def predict(self, pairs):
             self.calls.append(len(pairs))
-            return [dict(CONTRA) if k % 2 == 0 else dict(ENTAIL) for k in range(len(pairs))]
+            # contradiction one way (a→b), entailment the other (b→a)
+            return [dict(CONTRA) if premise.endswith("fine.") else dict(ENTAIL) for premise, _ in pairs]
 
     pairs, claims, docs = _records("The weather was fine.", "The weather was bad.")
-    assert verify_pairs(pairs, claims, docs, OneWay(CONTRA))[0].label is not Verdict.CONTRADICTS
+    stub = OneWay(CONTRA)
+    assert verify_pairs(pairs, claims, docs, stub)[0].label is not Verdict.CONTRADICTS
+    assert stub.calls == [1, 1]  # a→b showed contradiction, so b→a was scored too
+
+
+def test_verify_skips_reverse_direction_only_when_it_cannot_matter():
+    neutral = {"entailment": 0.1, "neutral": 0.8, "contradiction": 0.1}
+    pairs, claims, docs = _records("The weather was fine.", "The weather was bad.")
+    stub = StubNli(neutral)
+    v = verify_pairs(pairs, claims, docs, stub)[0]
+    assert stub.calls == [1] and v.label is Verdict.UNRELATED
+    assert any("b→a not needed" in r for r in v.reasons)
+    # a structured agreement takes entailment from either direction: both are scored
+    pairs, claims, docs = _records("In 2016, the US lifted the arms embargo.", "The US lifted the arms embargo in 2016.")
+    stub = StubNli(neutral)
+    verify_pairs(pairs, claims, docs, stub)
+    assert stub.calls == [1, 1]
 
 
 def test_verify_timeline_vetoes_nli_only_contradiction():
@@ -120,8 +137,9 @@ def test_verify_batches_nli_calls_and_reports_progress():
     done: list[int] = []
     out = verify_pairs(pairs, claims, {}, nli, progress=done.append)
     assert len(out) == 70
-    assert nli.calls == [verify.NLI_CHUNK, verify.NLI_CHUNK, 140 - 2 * verify.NLI_CHUNK]
-    assert done == [32, 64, 70]
+    # a→b for all 70 pairs, then b→a for all (entailment a→b makes the reverse matter)
+    assert nli.calls == [verify.NLI_CHUNK, 70 - verify.NLI_CHUNK, verify.NLI_CHUNK, 70 - verify.NLI_CHUNK]
+    assert done == [verify.NLI_CHUNK, 70]
 
 
 def test_verify_extracts_slots_once_per_claim(monkeypatch):

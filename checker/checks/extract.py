@@ -49,6 +49,12 @@ def extract_slots(
         True
     """
     lexicon = lexicon or default_lexicon()
+    own = _own_slots(text, lang, published, lexicon, source)
+    return add_context(own, lexicon, previous, doc_actors)
+
+
+def _own_slots(text: str, lang: str, published: dt.date | None, lexicon: Lexicon, source: str) -> ClaimSlots:
+    """The slots the sentence states by itself (the expensive part: lexicon matching)."""
     ctx = build_context(text, lang, published, lexicon)
     sent = ctx.sentence
     levels = find_levels(ctx)
@@ -61,25 +67,6 @@ def extract_slots(
         replace(q, actors=ctx.actors_for(q.span), time=ctx.time_for(q.span), polarity=ctx.polarity_for(q.span))
         for q in find_quantities(sent, lexicon, skip)
     ]
-    anaphora = set(lexicon.words("clauses", "anaphora"))
-    if previous is not None and sent.tokens and sent.tokens[0].norm in anaphora:
-        inherited_actors = frozenset(x for x in previous.actor_ids if not x.startswith("name:"))
-        inherited_time = _main_time(previous.times)
-
-        def inherit(slot):
-            changes = {}
-            # Names outside the lexicon are a weak signal (German nouns are capitalised).
-            if inherited_actors and not any(not x.startswith("name:") for x in slot.actors):
-                changes["actors"] = inherited_actors
-            if slot.time is None and inherited_time is not None:
-                changes["time"] = inherited_time
-            return replace(slot, inherited=True, **changes) if changes else slot
-
-        levels = [inherit(s) for s in levels]
-        statuses = [inherit(s) for s in statuses]
-        quantities = [inherit(s) for s in quantities]
-    if doc_actors:
-        levels = [_complete(lv, doc_actors) for lv in levels]
     whole = (0, len(sent.tokens))
     return ClaimSlots(
         source=source,
@@ -94,7 +81,39 @@ def extract_slots(
         statuses=tuple(statuses),
         polarity=ctx.polarity_for(whole),
         tense=ctx.tense_for(whole),
+        opens_with_anaphora=bool(sent.tokens) and sent.tokens[0].norm in set(lexicon.words("clauses", "anaphora")),
     )
+
+
+def add_context(own: ClaimSlots, lexicon: Lexicon, previous: ClaimSlots | None = None, doc_actors: Sequence[str] = ()) -> ClaimSlots:
+    """``own`` with what the surrounding text supplies (cheap; no lexicon matching).
+
+    A claim that opens with a back-reference takes actors and time from ``previous`` for
+    slots that lack them; a level naming one actor is completed from ``doc_actors`` (see
+    :func:`extract_slots`).
+    """
+    levels, statuses, quantities = own.levels, own.statuses, own.quantities
+    if previous is not None and own.opens_with_anaphora:
+        inherited_actors = frozenset(x for x in previous.actor_ids if not x.startswith("name:"))
+        inherited_time = _main_time(previous.times)
+
+        def inherit(slot):
+            changes = {}
+            # Names outside the lexicon are a weak signal (German nouns are capitalised).
+            if inherited_actors and not any(not x.startswith("name:") for x in slot.actors):
+                changes["actors"] = inherited_actors
+            if slot.time is None and inherited_time is not None:
+                changes["time"] = inherited_time
+            return replace(slot, inherited=True, **changes) if changes else slot
+
+        levels = tuple(inherit(s) for s in levels)
+        statuses = tuple(inherit(s) for s in statuses)
+        quantities = tuple(inherit(s) for s in quantities)
+    if doc_actors:
+        levels = tuple(_complete(lv, doc_actors) for lv in levels)
+    if (levels, statuses, quantities) == (own.levels, own.statuses, own.quantities):
+        return own
+    return replace(own, levels=levels, statuses=statuses, quantities=quantities)
 
 
 def _complete(level: LevelSlot, doc_actors: Sequence[str]) -> LevelSlot:

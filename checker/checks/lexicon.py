@@ -254,25 +254,34 @@ class PhraseMatcher:
         """
         found: list[Match] = []
         n = len(tokens)
+        norms = [t.norm for t in tokens]
+        index = self._index
         for i in range(n):
             if tokens[i].kind == "punct" and tokens[i].text not in "%$€£-'":
                 continue
-            # Joined windows starting at i, for every window size.
-            joined_lower = [""]
-            joined_surface = [""]
-            for j in range(i, min(n, i + 12)):
-                joined_lower.append(joined_lower[-1] + tokens[j].norm)
-                joined_surface.append(joined_surface[-1] + tokens[j].surface)
-            head = joined_lower[-1]
+            # The first three characters of the text from i on pick the candidate phrases.
+            head, j = "", i
+            while len(head) < 3 and j < n:
+                head += norms[j]
+                j += 1
             candidates = []
             for k in (1, 2, 3):
-                candidates.extend(v for v in self._index.get(head[:k], ()) if len(v.joined) == k or k == 3)
+                candidates.extend(v for v in index.get(head[:k], ()) if len(v.joined) == k or k == 3)
+            if not candidates:
+                continue
+            # Joined windows starting at i, for every window size (built only where a phrase may start).
+            last = min(n, i + 12, i + max(v.n_tokens for v in candidates) + self.SLACK)
+            joined_lower = [""]
+            joined_surface = [""]
+            for j in range(i, last):
+                joined_lower.append(joined_lower[-1] + norms[j])
+                joined_surface.append(joined_surface[-1] + tokens[j].surface)
             for var in candidates:
                 best: tuple[float, int] | None = None
                 for size in range(max(1, var.n_tokens - self.SLACK), var.n_tokens + self.SLACK + 1):
                     if size >= len(joined_lower):
                         break
-                    if tokens[i + size - 1].kind == "punct" and tokens[i + size - 1].norm not in var.joined:
+                    if tokens[i + size - 1].kind == "punct" and norms[i + size - 1] not in var.joined:
                         continue
                     if not _same_shape(var, tokens[i : i + size]):
                         continue
@@ -360,8 +369,16 @@ class Lexicon:
         return self._cache[key]
 
     def find(self, name: str, tokens: Sequence[Token]) -> list[Match]:
-        """Shortcut: ``matcher(name).find(tokens)``."""
-        return self.matcher(name).find(tokens)
+        """``matcher(name).find(tokens)``, remembered for the last few thousand token sequences
+        (the extractors ask about the same sentence several times)."""
+        memo = self._cache.setdefault("find-memo", {})
+        key = (name, tuple(tokens))
+        found = memo.get(key)
+        if found is None:
+            if len(memo) >= 20000:
+                memo.clear()
+            found = memo[key] = tuple(self.matcher(name).find(tokens))
+        return list(found)
 
     def actor_label(self, actor_id: str) -> str:
         """Display name of an actor id ("USA" -> "US")."""

@@ -186,6 +186,7 @@ class ClaimSlots:
     statuses: tuple[StatusEvent, ...] = ()
     polarity: Polarity = Polarity()
     tense: Tense | None = None
+    opens_with_anaphora: bool = False  # "Diese umfasst ...": slots may take actors/time from the sentence before
 
     @property
     def actor_ids(self) -> frozenset[str]:
