@@ -52,6 +52,17 @@ def model_options(fn):
     return fn
 
 
+def engine_options(fn):
+    """Where embedding and NLI run (local process or a Ray cluster)."""
+    fn = click.option("--ray-workers", type=click.IntRange(1, 512), default=Config.ray_workers, show_default=True,
+                      help="Ray actors per model (each with one CPU).")(fn)
+    fn = click.option("--ray-address", default=None, metavar="ADDR",
+                      help="Ray cluster to join (e.g. ray://head:10001; default $RAY_ADDRESS, else a local Ray).")(fn)
+    fn = click.option("--engine", type=click.Choice(["local", "ray"]), default=Config.engine, show_default=True,
+                      help="Run embedding and pair scoring in this process (local) or as Ray tasks (ray).")(fn)
+    return fn
+
+
 def _setup_logging(verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
@@ -73,10 +84,23 @@ class RichProgress:
         if not self.enabled:
             yield _Bar(None, None)
             return
-        columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
+        columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), _RateColumn(),
+                   TimeElapsedColumn(), TimeRemainingColumn()]
         with Progress(*columns, console=self.console, transient=True) as progress:
             task = progress.add_task(description, total=total)
             yield _Bar(progress, task)
+
+
+def _RateColumn():
+    """Items per second of the current stage ("84/s")."""
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task) -> Text:
+            return Text(f"{task.speed:,.0f}/s" if task.speed else "", style="progress.data.speed")
+
+    return RateColumn()
 
 
 class _Bar:
@@ -108,13 +132,15 @@ def main() -> None:
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Cache folder (default: platform cache dir or $VNCHECK_CACHE).")
 @click.option("-v", "--verbose", count=True, help="-v: progress notes; -vv: debug output, including why sentences were skipped.")
 @model_options
+@engine_options
 @domain_errors
 @click.option("--embedder", default=Config.embedder, show_default=True,
               help="Registered embedding backend name (e.g. e5-small.v1, fake.v1 for tests).")
 @click.option("--against", "against", default=None, is_flag=False, flag_value="", metavar="[ARCHIVE]",
               help="Check PATH... against an archive made by `vncheck index add` (the default archive "
                    "when no file follows; see `vncheck index info`).")
-def check(paths, fmt, out, fail_on, min_score, no_cache, cache_dir, verbose, nli_model, nli_backend, no_nli, lexicons, embedder, against) -> None:
+def check(paths, fmt, out, fail_on, min_score, no_cache, cache_dir, verbose, nli_model, nli_backend, no_nli, lexicons,
+          engine, ray_address, ray_workers, embedder, against) -> None:
     """Check PATH... (files or folders of .txt, .md, .html) for agreeing and contradicting claims.
 
     With --against ARCHIVE, the new documents are checked against the archive's documents
@@ -132,7 +158,8 @@ def check(paths, fmt, out, fail_on, min_score, no_cache, cache_dir, verbose, nli
     if missing:
         raise UserError(f"[E101] Path '{missing[0]}' does not exist. Fix: check the spelling or pass an existing file or folder.")
     config = Config(min_score=min_score, embedder=embedder, nli=None if no_nli else nli_backend,
-                    nli_model_path=None if no_nli else nli_model, lexicon_paths=tuple(lexicons))
+                    nli_model_path=None if no_nli else nli_model, lexicon_paths=tuple(lexicons),
+                    engine=engine, ray_address=ray_address, ray_workers=ray_workers)
     config = _cache_config(config, no_cache, cache_dir)
     if against is None:
         report = run(list(paths), config, progress=RichProgress(enabled=True))
@@ -206,8 +233,9 @@ def index() -> None:
 @click.option("--no-cache", is_flag=True, help="Do not read or write the embedding cache.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Cache folder (default: platform cache dir or $VNCHECK_CACHE).")
 @click.option("-v", "--verbose", count=True, help="-v: progress notes; -vv: debug output.")
+@engine_options
 @domain_errors
-def index_add(paths, archive, embedder, lexicons, no_cache, cache_dir, verbose) -> None:
+def index_add(paths, archive, embedder, lexicons, no_cache, cache_dir, verbose, engine, ray_address, ray_workers) -> None:
     """Add PATH... (files or folders) to the archive; unchanged documents are skipped, changed ones replaced."""
     from .archive import Archive
     from .pipeline import index_paths
@@ -216,7 +244,8 @@ def index_add(paths, archive, embedder, lexicons, no_cache, cache_dir, verbose) 
     missing = [p for p in paths if not Path(p).exists()]
     if missing:
         raise UserError(f"[E101] Path '{missing[0]}' does not exist. Fix: check the spelling or pass an existing file or folder.")
-    config = _cache_config(Config(embedder=embedder, nli=None, lexicon_paths=tuple(lexicons)), no_cache, cache_dir)
+    config = _cache_config(Config(embedder=embedder, nli=None, lexicon_paths=tuple(lexicons), engine=engine,
+                                  ray_address=ray_address, ray_workers=ray_workers), no_cache, cache_dir)
     with Archive.open(_archive_path(archive)) as store:
         result, inputs = index_paths(list(paths), store, config, progress=RichProgress(enabled=True))
         path = store.path
@@ -324,6 +353,10 @@ def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--english", "n_english", default=38000, show_default=True, help="English natural NLI pairs to sample.")
 @click.option("--wmt", "n_wmt", default=6000, show_default=True, help="Synthetic cross-lingual pairs from WMT translations.")
+@click.option("--codeswitch", "n_codeswitch", default=0, show_default=True,
+              help="Further English pairs made partly German with a German-English dictionary (code-switching).")
+@click.option("--dictionary", default="/usr/share/trans/de-en", show_default=True,
+              help="Debian trans-de-en dictionary file, for --codeswitch.")
 @click.option("--xnli-repeats", default=2, show_default=True, help="Passes over the XNLI dev training rows (4 language combinations).")
 @click.option("--epochs", default=1, show_default=True, help="Passes over the training mix.")
 @click.option("--max-steps", type=int, default=None, help="Stop after this many batches (the learning rate decays to zero there).")
@@ -332,12 +365,12 @@ def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
 @click.option("--init-from", type=click.Path(file_okay=False), default=None,
               help="Continue from trained weights (a folder like models/vncheck-nli-v1) instead of the base encoder.")
 @domain_errors
-def train_nli(data_dir, run_dir, out_dir, device, n_english, n_wmt, xnli_repeats, epochs, max_steps, lr, seed, init_from) -> None:
+def train_nli(data_dir, run_dir, out_dir, device, n_english, n_wmt, n_codeswitch, dictionary, xnli_repeats, epochs, max_steps, lr, seed, init_from) -> None:
     """Train vncheck's own NLI model (reads ../shared/data; resumable; writes safetensors)."""
     from .nli_train import TrainConfig, train
 
     cfg = TrainConfig(data_dir=data_dir, run_dir=run_dir, device=device, n_english=n_english, n_wmt=n_wmt,
-                      xnli_repeats=xnli_repeats, epochs=epochs, max_steps=max_steps, lr=lr, seed=seed,
+                      xnli_repeats=xnli_repeats, n_codeswitch=n_codeswitch, dictionary=dictionary, epochs=epochs, max_steps=max_steps, lr=lr, seed=seed,
                       init_from=init_from)
     if out_dir:
         cfg.out_dir = out_dir

@@ -60,4 +60,9 @@ class Config:
     # compare are dropped, near-duplicates skip NLI. Slot-key pairs always pass.
     prefilter: bool = True
     prefilter_similarity: float = 0.90  # similarity-only pairs at or above this always go to NLI
+    # Where embedding and NLI run: "local" (this process) or "ray" (Ray actors; see
+    # checker/backends/distributed.py). ray_address None starts a local Ray.
+    engine: str = "local"
+    ray_address: str | None = None
+    ray_workers: int = 2
     duplicate_ratio: float = 95.0  # rapidfuzz ratio (0-100) from which same-language claims are near-duplicates

@@ -79,6 +79,7 @@ def embed_texts(
     done = len(texts) - len(todo)
     if progress:
         progress(done)
+    chunk = int(getattr(embedder, "preferred_chunk", chunk))  # the Ray engine wants bigger chunks to spread
     for start in range(0, len(todo), chunk):
         part = todo[start : start + chunk]
         try:

@@ -47,17 +47,47 @@ class _NoBar:
 
 
 def load_backends(config: Config, progress: ProgressSink | None = None) -> tuple[Embedder, NliScorer | None]:
-    """Load (once per process) the embedder and NLI scorer named in ``config``."""
+    """Load (once per process) the embedder and NLI scorer named in ``config``.
+
+    With ``config.engine == "ray"`` they are pools of Ray actors holding the same backends.
+    """
+    return load_embedder(config, progress), load_nli(config, progress)
+
+
+def load_embedder(config: Config, progress: ProgressSink | None = None) -> Embedder:
+    """The embedder named in ``config``, on the configured engine."""
     progress = progress or _Silent()
+    if _engine(config) == "ray":
+        from .backends.distributed import RayEmbedder
+
+        with progress.stage("Starting Ray workers (embedding model)", None):
+            return RayEmbedder(config.embedder, _embedder_options(config), workers=config.ray_workers, address=config.ray_address)
     with progress.stage("Loading embedding model", None):
-        embedder = get_embedder(config.embedder, **_embedder_options(config))
-    nli = None
+        return get_embedder(config.embedder, **_embedder_options(config))
+
+
+def load_nli(config: Config, progress: ProgressSink | None = None) -> NliScorer | None:
+    """The NLI scorer named in ``config`` (a local HF model path wins), or None."""
+    progress = progress or _Silent()
+    if config.nli_model_path:
+        name, options = "hf-local.v1", {"path": config.nli_model_path, "device": config.device}
+    elif config.nli:
+        name, options = config.nli, _nli_options(config)
+    else:
+        return None
+    if _engine(config) == "ray":
+        from .backends.distributed import RayNli
+
+        with progress.stage("Starting Ray workers (NLI model)", None):
+            return RayNli(name, options, workers=config.ray_workers, address=config.ray_address)
     with progress.stage("Loading NLI model", None):
-        if config.nli_model_path:
-            nli = get_nli("hf-local.v1", path=config.nli_model_path, device=config.device)
-        elif config.nli:
-            nli = get_nli(config.nli, **_nli_options(config))
-    return embedder, nli
+        return get_nli(name, **options)
+
+
+def _engine(config: Config) -> str:
+    if config.engine not in ("local", "ray"):
+        raise InputError(f"Unknown engine '{config.engine}'.", "use local or ray.")
+    return config.engine
 
 
 def _embedder_options(config: Config) -> dict:
@@ -88,12 +118,13 @@ class Inputs:
     warnings: list[str]
 
 
-def read_inputs(paths: Sequence[str], config: Config) -> Inputs:
+def read_inputs(paths: Sequence[str], config: Config, progress: ProgressSink | None = None) -> Inputs:
     """Find, decode and segment the input files; documents without claims become warnings.
 
     Args:
         paths: files and folders.
         config: for the size limit.
+        progress: progress sink.
     Returns:
         Documents, claims, skipped documents and sentences, warnings.
 
@@ -104,9 +135,11 @@ def read_inputs(paths: Sequence[str], config: Config) -> Inputs:
         >>> len(read_inputs(["seeds"], Config(cache_dir=None)).documents)  # doctest: +SKIP
         5
     """
+    progress = progress or _Silent()
     files = discover(paths)
     documents, skipped_docs = load_documents(files, max_bytes=config.max_bytes)
-    claims, skipped_sentences, empty_docs = segment_all(documents)
+    with progress.stage("Splitting documents into claims", len(documents)) as bar:
+        claims, skipped_sentences, empty_docs = segment_all(documents, bar.update)
     empty_ids = {s.where for s in empty_docs}
     documents = [d for d in documents if d.id not in empty_ids]
     claims = [c for c in claims if c.doc_id not in empty_ids]
@@ -201,10 +234,11 @@ def score_pairs(
 
 
 def _ensure_backends(config: Config, embedder, nli, progress):
-    if embedder is None or (nli is None and (config.nli or config.nli_model_path)):
-        loaded_embedder, loaded_nli = load_backends(config, progress)
-        embedder = embedder or loaded_embedder
-        nli = nli or loaded_nli
+    """The given backends, loading from ``config`` the ones not given."""
+    if embedder is None:
+        embedder = load_embedder(config, progress)
+    if nli is None:
+        nli = load_nli(config, progress)
     return embedder, nli
 
 
@@ -253,7 +287,7 @@ def run(
     from .checks import load_lexicon
 
     progress = progress or _Silent()
-    inputs = read_inputs(paths, config)
+    inputs = read_inputs(paths, config, progress)
     documents, claims, warnings = inputs.documents, inputs.claims, list(inputs.warnings)
     if len(documents) < 2:
         warnings.append("Only one document could be checked: cross-document comparison needs at least two.")
@@ -299,10 +333,9 @@ def index_paths(
     from .checks import load_lexicon
 
     progress = progress or _Silent()
-    inputs = read_inputs(paths, config)
+    inputs = read_inputs(paths, config, progress)
     if embedder is None:
-        with progress.stage("Loading embedding model", None):
-            embedder = get_embedder(config.embedder, **_embedder_options(config))
+        embedder = load_embedder(config, progress)
     todo = {d.id for d in archive.pending(inputs.documents, embedder.name)}
     lexicon = load_lexicon(config.lexicon_paths)
     result = AddResult(unchanged=tuple(d.id for d in inputs.documents if d.id not in todo))
@@ -362,7 +395,7 @@ def check_against(
     from .checks import load_lexicon
 
     progress = progress or _Silent()
-    inputs = read_inputs(paths, config)
+    inputs = read_inputs(paths, config, progress)
     documents, claims, warnings = inputs.documents, inputs.claims, list(inputs.warnings)
     embedder, nli = _ensure_backends(config, embedder, nli, progress)
     with progress.stage("Loading the archive", None):

@@ -14,7 +14,7 @@ import functools
 import logging
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from .ingest import E_NO_SENTENCES, input_error
@@ -279,11 +279,14 @@ def segment(doc: Document) -> tuple[list[Claim], list[Skipped]]:
     return claims, skipped
 
 
-def segment_all(docs: Sequence[Document]) -> tuple[list[Claim], list[Skipped], list[Skipped]]:
+def segment_all(
+    docs: Sequence[Document], progress: Callable[[int], None] | None = None
+) -> tuple[list[Claim], list[Skipped], list[Skipped]]:
     """Segment every document.
 
     Args:
         docs: loaded documents.
+        progress: called with the number of documents done (every 10 and at the end).
 
     Returns:
         (all claims, all skipped sentences, documents without any claim as ``Skipped``
@@ -297,7 +300,9 @@ def segment_all(docs: Sequence[Document]) -> tuple[list[Claim], list[Skipped], l
     all_claims: list[Claim] = []
     all_skipped: list[Skipped] = []
     empty: list[Skipped] = []
-    for doc in docs:
+    for n, doc in enumerate(docs, start=1):
+        if progress is not None and (n % 10 == 0 or n == len(docs)):
+            progress(n)
         claims, skipped = segment(doc)
         all_claims.extend(claims)
         all_skipped.extend(skipped)

@@ -120,8 +120,9 @@ def _predict_chunks(
     """``nli.predict`` over ``NLI_CHUNK``-sized chunks; a failing chunk leaves its rows None with the error."""
     out: list[dict | None] = [None] * len(inputs)
     errors: list[str | None] = [None] * len(inputs)
-    for start in range(0, len(inputs), NLI_CHUNK):
-        chunk = inputs[start : start + NLI_CHUNK]
+    size = int(getattr(nli, "preferred_chunk", NLI_CHUNK))  # the Ray engine wants bigger chunks to spread
+    for start in range(0, len(inputs), size):
+        chunk = inputs[start : start + size]
         try:
             result = nli.predict(chunk)
             if len(result) != len(chunk) or not all(_valid(r) for r in result):

@@ -1,0 +1,69 @@
+"""The Ray engine (--engine ray) on a local Ray with 2 CPUs: the same reports as the local engine."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from checker.config import Config
+from checker.pipeline import run
+from checker.report.to_json import render as render_json
+
+ray = pytest.importorskip("ray")
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    from checker.backends.distributed import _ActorPool
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield
+    _ActorPool._shared.clear()
+    ray.shutdown()
+
+
+def _findings(report) -> list[dict]:
+    return json.loads(render_json(report))["findings"]
+
+
+def test_ray_engine_same_report_as_local_with_fake_backends(local_ray, tmp_path):
+    config = Config(embedder="fake.v1", nli="fake-nli.v1", cache_dir=None)
+    local = run([str(SEEDS)], config)
+    distributed = run([str(SEEDS)], replace(config, engine="ray"))
+    assert render_json(local) == render_json(distributed)
+    assert _findings(local), "the fixture should produce findings to compare"
+
+
+def test_ray_embedder_keeps_input_order_across_shards(local_ray):
+    from checker.backends.distributed import EMBED_SHARD, RayEmbedder
+    from checker.backends.registry import get_embedder
+
+    texts = [f"sentence number {i} about trade and tariffs" for i in range(EMBED_SHARD * 3 + 5)]
+    remote = RayEmbedder("fake.v1").encode(texts)
+    assert remote.shape == (len(texts), 64)
+    assert (remote == get_embedder("fake.v1").encode(texts)).all()
+
+
+def test_unknown_engine_is_a_clear_error():
+    from checker.errors import InputError
+    from checker.pipeline import load_embedder
+
+    with pytest.raises(InputError, match="Unknown engine"):
+        load_embedder(Config(embedder="fake.v1", engine="spark"))
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_ray_engine_same_findings_as_local_on_seeds_with_real_models(local_ray, tmp_path):
+    config = Config(cache_dir=tmp_path / "cache")
+    local = run([str(SEEDS)], config)
+    # A fresh embedding cache, so the Ray workers embed every claim; the ONNX builds are shared.
+    (tmp_path / "cache-ray").mkdir()
+    (tmp_path / "cache-ray" / "onnx").symlink_to(tmp_path / "cache" / "onnx")
+    distributed = run([str(SEEDS)], replace(config, engine="ray", cache_dir=tmp_path / "cache-ray"))
+    assert _findings(local) == _findings(distributed)
+    assert any("nli" in "".join(f["scorers"]) for f in _findings(local))
