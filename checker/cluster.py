@@ -37,6 +37,7 @@ def nearest_pairs(
     min_similarity: float = 0.8,
     query_rows: Sequence[int] | None = None,
     method: knn.Method = "auto",
+    index: knn.KnnIndex | None = None,
 ) -> list[CandidatePair]:
     """Cross-document candidate pairs: for each claim its ``k`` most similar claims in other documents.
 
@@ -52,6 +53,7 @@ def nearest_pairs(
             against an archive passes the new claims' rows: archive claims are then paired only
             with new ones.
         method: k-NN method ("auto", "exact", "usearch"), see ``checker.knn``.
+        index: a ready index over ``vectors`` (shared with ``group_topics``), else built here.
     Returns:
         Unique pairs (a before b in claim order), sorted by similarity descending.
 
@@ -65,7 +67,7 @@ def nearest_pairs(
         return []
     docs = _doc_codes(claims)
     rows = np.arange(n) if query_rows is None else np.asarray(query_rows, dtype=np.int64)
-    ids, sims = knn.query(knn.build(vectors, method), vectors[rows], k, docs[rows], docs)
+    ids, sims = knn.query(index or knn.build(vectors, method), vectors[rows], k, docs[rows], docs)
     i = np.repeat(rows, ids.shape[1])
     j, s = ids.reshape(-1), sims.reshape(-1)
     keep = (j >= 0) & (s >= min_similarity)
@@ -149,31 +151,49 @@ def merge_pairs(*pair_lists: Sequence[CandidatePair]) -> list[CandidatePair]:
     return sorted(merged.values(), key=lambda p: (-p.similarity, p.a, p.b))
 
 
+#: Neighbours read per claim when grouping topics: a claim with more near-paraphrases than
+#: this joins a community through its closest ones only.
+TOPIC_NEIGHBOURS = 64
+
+
 def group_topics(
-    claims: Sequence[Claim], vectors: np.ndarray, pairs: Sequence[CandidatePair], threshold: float = 0.88
+    claims: Sequence[Claim],
+    vectors: np.ndarray,
+    pairs: Sequence[CandidatePair],
+    threshold: float = 0.88,
+    method: knn.Method = "auto",
+    index: knn.KnnIndex | None = None,
 ) -> tuple[list[Cluster], list[CandidatePair], dict[str, str]]:
     """Topics: communities of near-paraphrases spanning at least two documents; each pair gets a topic.
 
-    Communities come from ``sentence_transformers.util.community_detection``. A pair
-    whose claims share a community carries that cluster's id; any other pair gets a
-    pair-level topic id ("p:<a>|<b>") named by the words its two claims share.
+    Communities are found as in ``sentence_transformers.util.community_detection``
+    (every claim with a neighbour at ``threshold`` or above proposes itself and its
+    neighbours above it; proposals are taken largest first, without claims already taken),
+    but the neighbours come from the k-NN index (``checker.knn``, at most
+    ``TOPIC_NEIGHBOURS`` per claim) instead of the full similarity matrix, so the cost
+    follows the index: exact for small inputs, HNSW above that, not quadratic. A pair whose
+    claims share a community carries that cluster's id; any other pair gets a pair-level
+    topic id ("p:<a>|<b>") named by the words its two claims share.
 
+    Args:
+        claims, vectors: row-aligned claims and L2-normalised embeddings.
+        pairs: candidate pairs to tag.
+        threshold: cosine for "near-paraphrase".
+        method: k-NN method when ``index`` is not given.
+        index: a ready index over ``vectors`` (shared with ``nearest_pairs``).
     Returns:
         (clusters, pairs with ``cluster_id`` set, topic words by cluster or pair-topic id)
     """
     clusters: list[Cluster] = []
     cluster_of: dict[str, str] = {}
-    if len(claims) >= 2:
-        from sentence_transformers.util import community_detection
-
-        communities = community_detection(vectors, threshold=threshold, min_community_size=2)
-        communities = [sorted(c) for c in communities if len({claims[i].doc_id for i in c}) >= 2]
-        for members in sorted(communities, key=lambda m: m[0]):
-            cid = f"t{len(clusters) + 1:02d}"
-            ids = tuple(claims[i].id for i in members)
-            clusters.append(Cluster(cid, topic_words([claims[i].text for i in members]), ids))
-            for claim_id in ids:
-                cluster_of.setdefault(claim_id, cid)
+    for members in _communities(vectors, threshold, index or knn.build(vectors, method)) if len(claims) >= 2 else []:
+        if len({claims[i].doc_id for i in members}) < 2:
+            continue
+        cid = f"t{len(clusters) + 1:02d}"
+        ids = tuple(claims[i].id for i in members)
+        clusters.append(Cluster(cid, topic_words([claims[i].text for i in members]), ids))
+        for claim_id in ids:
+            cluster_of.setdefault(claim_id, cid)
     text = {c.id: c.text for c in claims}
     topics = {c.id: c.topic for c in clusters}
     tagged = []
@@ -184,6 +204,29 @@ def group_topics(
             topics[cid] = topic_words([text[p.a], text[p.b]])
         tagged.append(CandidatePair(p.a, p.b, p.similarity, cid))
     return clusters, tagged, topics
+
+
+def _communities(vectors: np.ndarray, threshold: float, index: knn.KnnIndex, min_size: int = 2) -> list[list[int]]:
+    """Non-overlapping communities (sorted row lists, ordered by their first row).
+
+    Example:
+        >>> v = np.eye(3, dtype=np.float32)[[0, 0, 1, 1, 2]]
+        >>> _communities(v, 0.9, knn.build(v))
+        [[0, 1], [2, 3]]
+    """
+    k = min(TOPIC_NEIGHBOURS, len(index))
+    ids, sims = knn.query(index, vectors, k)
+    close = (sims >= threshold) & (ids >= 0)
+    proposals = [ids[i][close[i]].tolist() for i in np.flatnonzero(close.sum(axis=1) >= min_size)]
+    proposals.sort(key=len, reverse=True)  # stable: equal sizes keep row order
+    taken: set[int] = set()
+    communities = []
+    for proposal in proposals:
+        fresh = [i for i in proposal if i not in taken]
+        if len(fresh) >= min_size:
+            communities.append(sorted(fresh))
+            taken.update(fresh)
+    return sorted(communities, key=lambda m: m[0])
 
 
 def topic_words(texts: Sequence[str], n: int = 4) -> str:

@@ -13,7 +13,7 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
-from . import __version__
+from . import __version__, knn
 from .archive import AddResult, Archive
 from .backends.base import Embedder, NliScorer
 from .backends.registry import get_embedder, get_nli
@@ -176,6 +176,7 @@ def find_pairs(
     keys: Sequence[frozenset],
     config: Config,
     query_rows: Sequence[int] | None = None,
+    index: knn.KnnIndex | None = None,
 ) -> tuple[list[CandidatePair], set[tuple[str, str]]]:
     """Candidate pairs from nearest neighbours and shared slot keys.
 
@@ -184,12 +185,13 @@ def find_pairs(
         config: neighbours, thresholds, k-NN method.
         query_rows: rows whose partners are searched (default all; the new claims when
             checking against an archive).
+        index: a ready k-NN index over ``vectors`` (built here when None).
     Returns:
         (merged pairs, (a, b) of the pairs that share a slot key).
     """
     keyed = slot_pairs(claims, keys, vectors, per_claim=config.slot_partners, query_rows=query_rows)
     near = nearest_pairs(claims, vectors, k=config.neighbours, min_similarity=config.min_similarity,
-                         query_rows=query_rows, method=config.knn_method)  # type: ignore[arg-type]
+                         query_rows=query_rows, method=config.knn_method, index=index)  # type: ignore[arg-type]
     return merge_pairs(near, keyed), {(p.a, p.b) for p in keyed}
 
 
@@ -203,6 +205,7 @@ def score_pairs(
     lexicon,
     config: Config,
     progress: ProgressSink,
+    index: knn.KnnIndex | None = None,
 ) -> tuple[list[Cluster], list[PairVerdict], dict[str, str]]:
     """Prefilter (when ``config.prefilter``), topics, then verdicts for the candidate pairs.
 
@@ -215,6 +218,7 @@ def score_pairs(
         lexicon: vocabulary.
         config: prefilter settings, topic similarity.
         progress: progress sink.
+        index: a ready k-NN index over ``vectors`` for the topic step (built when None).
     Returns:
         (clusters, verdicts, meta notes for the report).
     """
@@ -226,7 +230,9 @@ def score_pairs(
         result = prefilter(pairs, slots.claims, slots.get, keyed, config.prefilter_similarity, config.duplicate_ratio, lexicon)
         pairs, duplicates = result.pairs, result.duplicates
         meta = {"prefilter_dropped": str(result.dropped), "near_duplicates": str(len(duplicates))}
-    clusters, pairs, topics = group_topics(claims, vectors, pairs, threshold=config.topic_similarity)
+    with progress.stage("Grouping topics", None):
+        clusters, pairs, topics = group_topics(claims, vectors, pairs, threshold=config.topic_similarity,
+                                               method=config.knn_method, index=index)  # type: ignore[arg-type]
     with progress.stage("Scoring claim pairs", len(pairs)) as bar:
         verdicts = verify_pairs(pairs, slots.claims, slots.documents, nli, lexicon, topics, progress=bar.update,
                                 slots=slots, duplicates=duplicates)
@@ -298,8 +304,10 @@ def run(
     lexicon = load_lexicon(config.lexicon_paths)
     slots = SlotCache({c.id: c for c in claims}, {d.id: d for d in documents}, lexicon)
     keys = read_keys(claims, slots, progress)
-    pairs, keyed = find_pairs(claims, vectors, keys, config)
-    clusters, verdicts, meta = score_pairs(claims, vectors, pairs, keyed, slots, nli, lexicon, config, progress)
+    index = knn.build(vectors, config.knn_method)  # type: ignore[arg-type]  # one index for pairs and topics
+    with progress.stage("Finding candidate pairs", None):
+        pairs, keyed = find_pairs(claims, vectors, keys, config, index=index)
+    clusters, verdicts, meta = score_pairs(claims, vectors, pairs, keyed, slots, nli, lexicon, config, progress, index)
     return _report(documents, claims, clusters, verdicts, inputs, warnings, embedder, nli, config.min_score, meta)
 
 
