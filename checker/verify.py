@@ -299,13 +299,10 @@ class SlotCache:
             if claim is None:
                 raise InputError(f"Candidate pair names unknown claim '{claim_id}'.", "pass every claim of the pairs in `claims`.")
             prev = self.by_position.get((claim.doc_id, claim.index - 1))
-            own = self._own(claim)
-            if prev is None and not own.levels:
-                self.full[claim_id] = own
-            else:
-                self.full[claim_id] = add_context(
-                    own, self.lexicon, previous=self._own(prev) if prev is not None else None, doc_actors=self._doc_actors(claim.doc_id)
-                )
+            self.full[claim_id] = add_context(
+                self._own(claim), self.lexicon, previous=self._own(prev) if prev is not None else None,
+                doc_actors=self._doc_actors(claim.doc_id),
+            )
         return self.full[claim_id]
 
 

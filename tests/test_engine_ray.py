@@ -67,3 +67,15 @@ def test_ray_engine_same_findings_as_local_on_seeds_with_real_models(local_ray, 
     distributed = run([str(SEEDS)], replace(config, engine="ray", cache_dir=tmp_path / "cache-ray"))
     assert _findings(local) == _findings(distributed)
     assert any("nli" in "".join(f["scorers"]) for f in _findings(local))
+
+
+def test_cli_check_with_engine_ray(local_ray, tmp_path):
+    from click.testing import CliRunner
+
+    from checker.cli import main
+
+    args = ["check", str(SEEDS), "--embedder", "fake.v1", "--nli-backend", "fake-nli.v1", "--no-cache", "--format", "json"]
+    local = CliRunner().invoke(main, args + ["--out", str(tmp_path / "local")])
+    distributed = CliRunner().invoke(main, args + ["--out", str(tmp_path / "ray"), "--engine", "ray", "--ray-workers", "2"])
+    assert local.exit_code == 0 and distributed.exit_code == 0, distributed.output
+    assert (tmp_path / "local" / "vncheck-report.json").read_text() == (tmp_path / "ray" / "vncheck-report.json").read_text()

@@ -162,6 +162,19 @@ def _actor_factor(x: frozenset[str], y: frozenset[str], relation: bool = True) -
     return ACTOR_FACTOR[rel]
 
 
+def _same_story(a: ClaimSlots, b: ClaimSlots) -> bool:
+    """Whether two claims whose own actors do not settle it can be about the same thing.
+
+    In a pipeline run each claim knows its document's main lexicon actors: documents with
+    none in common report different stories ("exports rose 1.3%" in a piece on France and
+    "exports grew 34%" in one on Latin America). Sentences compared on their own (``vncheck
+    compare``) carry no document context: their caller paired them on purpose.
+    """
+    if a.doc_actors is None or b.doc_actors is None:
+        return True
+    return bool(set(a.doc_actors) & set(b.doc_actors))
+
+
 def _time(t: TimeRef | None) -> TimeRef | None:
     return t if t is not None and t.resolved else None
 
@@ -460,10 +473,16 @@ def _compare_quantities(bld: _Builder) -> None:
     a, b = bld.a, bld.b
     keys_a = [_unit_key(q, a.lang) for q in a.quantities]
     keys_b = [_unit_key(q, b.lang) for q in b.quantities]
+    # Currencies and percentages say how much, not of what: two amounts compare only when both
+    # name what they measure ("revenue") or both name the same actors ("the SPD won 25.7
+    # percent"); else any two sums of money in similar sentences would "conflict" (on a news
+    # archive most such findings were about different things: benchmarks/scale.py, 250 articles).
+    amount_units = set(bld.lexicon.table("units"))
     for qa, ka in zip(a.quantities, keys_a):
         for qb, kb in zip(b.quantities, keys_b):
             if ka is None or ka != kb or qa.kind != qb.kind:
                 continue
+            bare_amount = ka in amount_units and not (qa.measure and qb.measure)
             if qa.polarity.hedged or qb.polarity.hedged or qa.polarity.negated or qb.polarity.negated:
                 continue
             if qa.measure and qb.measure and qa.measure != qb.measure:
@@ -473,8 +492,12 @@ def _compare_quantities(bld: _Builder) -> None:
                 continue
             if sum(1 for q, k in zip(b.quantities, keys_b) if k == kb and q.measure == qb.measure) > 1:
                 continue
-            factor = _actor_factor(qa.actors, qb.actors)
+            # Numbers bound to no actor belong to what the whole claim is about: two claims naming
+            # only different people or organisations ("48. Minute" of two matches) are about different things.
+            factor = _actor_factor(qa.actors or a.actor_ids, qb.actors or b.actor_ids)
             if factor is None:
+                continue
+            if factor in (ACTOR_FACTOR_NONE, ACTOR_FACTOR_ONE) and (bare_amount or not _same_story(a, b)):
                 continue
             if qa.inherited or qb.inherited:
                 factor *= INHERITED_FACTOR
