@@ -208,14 +208,36 @@ def wmt_pairs(data_dir: Path, n: int, seed: int) -> list[Pair]:
     return out
 
 
-def build_training_set(data_dir: Path, seed: int, n_english: int, n_breaking: int, n_wmt: int, xnli_repeats: int) -> tuple[list[Pair], dict]:
-    """Assemble the training mix; returns (pairs, manifest with file hashes and counts)."""
+def codeswitch_pairs(pairs: list[Pair], data_dir: Path, dictionary: Path, seed: int) -> list[Pair]:
+    """English pairs with about 40% of the words of the premise, the hypothesis or both made German."""
+    from .nli_codeswitch import code_switch, load_dictionary, word_counts
+
+    german = word_counts(r["de"] for r in read_tsv(data_dir / "parallel" / "wmt_news_de_en.tsv.gz"))
+    table = load_dictionary(dictionary, german)
+    rng = random.Random(seed)
+    out = []
+    for p in pairs:
+        side = rng.choice(("premise", "hypothesis", "both"))
+        premise = code_switch(p.premise, table, rng) if side != "hypothesis" else p.premise
+        hypothesis = code_switch(p.hypothesis, table, rng) if side != "premise" else p.hypothesis
+        out.append(Pair(premise, hypothesis, p.label, f"codeswitch:{p.source}"))
+    return out
+
+
+def build_training_set(data_dir: Path, seed: int, n_english: int, n_breaking: int, n_wmt: int, xnli_repeats: int,
+                       n_codeswitch: int = 0, dictionary: Path | None = None) -> tuple[list[Pair], dict]:
+    """Assemble the training mix; returns (pairs, manifest with file hashes and counts).
+
+    ``n_codeswitch`` further English pairs (not among the ``n_english`` plain ones) are
+    code-switched with the German-English ``dictionary``.
+    """
     rng = random.Random(seed)
     nli_dir = data_dir / "nli" / "train"
     english: list[Pair] = []
     for name in NATURAL_EN:
         english += read_nli(nli_dir / name, name.split("_en_")[0])
     rng.shuffle(english)
+    switched = codeswitch_pairs(english[n_english : n_english + n_codeswitch], data_dir, dictionary, seed) if n_codeswitch else []
     english = english[:n_english]
     breaking = read_nli(nli_dir / "breaking_nli_en_train.tsv.gz", "breaking_nli")
     rng.shuffle(breaking)
@@ -223,7 +245,7 @@ def build_training_set(data_dir: Path, seed: int, n_english: int, n_breaking: in
     train_rows, held_rows = xnli_split(data_dir)
     xnli = xnli_pairs(data_dir, train_rows) * xnli_repeats
     wmt = wmt_pairs(data_dir, n_wmt, seed) if n_wmt else []
-    pairs = english + breaking + xnli + wmt
+    pairs = english + switched + breaking + xnli + wmt
     rng.shuffle(pairs)
     files = [nli_dir / n for n in NATURAL_EN] + [nli_dir / "breaking_nli_en_train.tsv.gz"]
     files += [data_dir / "nli" / "dev" / "xnli_en_dev.tsv", data_dir / "nli" / "dev" / "xnli_de_dev.tsv"]
@@ -233,7 +255,8 @@ def build_training_set(data_dir: Path, seed: int, n_english: int, n_breaking: in
         key = p.source.split(":")[0]
         counts[key] = counts.get(key, 0) + 1
     manifest = {
-        "files": {str(f.relative_to(data_dir)): sha256_file(f) for f in files},
+        "files": {str(f.relative_to(data_dir)): sha256_file(f) for f in files}
+        | ({f"dictionary:{dictionary}": sha256_file(Path(dictionary))} if n_codeswitch else {}),
         "counts": counts,
         "xnli_held_out_rows": len(held_rows),
         "xnli_held_out_seed": HELD_OUT_SEED,

@@ -35,6 +35,8 @@ class TrainConfig:
     n_breaking: int = 2000
     n_wmt: int = 6000
     xnli_repeats: int = 2
+    n_codeswitch: int = 0  # extra English pairs made partly German with the dictionary below
+    dictionary: str = "/usr/share/trans/de-en"
     max_length: int = 128
     batch_size: int = 32
     lr: float = 4e-5
@@ -154,7 +156,8 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
     run_dir = Path(cfg.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
 
-    pairs, manifest = nli_data.build_training_set(data_dir, cfg.seed, cfg.n_english, cfg.n_breaking, cfg.n_wmt, cfg.xnli_repeats)
+    pairs, manifest = nli_data.build_training_set(data_dir, cfg.seed, cfg.n_english, cfg.n_breaking, cfg.n_wmt, cfg.xnli_repeats,
+                                                     cfg.n_codeswitch, Path(cfg.dictionary))
     held = nli_data.held_out_sets(data_dir)
     log(f"training pairs: {len(pairs)} {manifest['counts']}; held-out: {{{', '.join(f'{k}: {len(v)}' for k, v in held.items())}}}")
     tok = load_tokenizer()

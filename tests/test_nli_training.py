@@ -44,3 +44,31 @@ def test_nli_training_missing_shared_data_is_a_clear_error(tmp_path, monkeypatch
     monkeypatch.setattr(nli_data, "DEFAULT_SHARED", tmp_path / "nowhere")
     with pytest.raises(InputError, match="shared training data"):
         nli_data.shared_data_dir(tmp_path / "absent")
+
+
+def test_code_switching_dictionary_and_replacement(tmp_path):
+    import random
+
+    from checker.nli_codeswitch import code_switch, load_dictionary
+
+    dictionary = tmp_path / "de-en"
+    dictionary.write_text(
+        "# comment line\n"
+        "Haus {n} | Häuser {pl} :: house | houses\n"
+        "Geschlecht {n}; Haus {n} :: house; lineage\n"
+        "laufen {vi} | lief :: to run {ran; run} | ran\n",
+        encoding="utf-8",
+    )
+    table = load_dictionary(dictionary, german_counts={"Haus": 50, "Geschlecht": 3})
+    assert table["house"] == "Haus" and table["houses"] == "Häuser" and table["run"] == "laufen"
+    assert "the" not in table
+    assert code_switch("The houses ran.", table, random.Random(0), ratio=1.0) == "The Häuser lief."
+    assert code_switch("The houses ran.", table, random.Random(0), ratio=0.0) == "The houses ran."
+
+
+def test_missing_dictionary_is_a_clear_error(tmp_path):
+    from checker.errors import InputError
+    from checker.nli_codeswitch import load_dictionary
+
+    with pytest.raises(InputError, match="trans-de-en"):
+        load_dictionary(tmp_path / "nope")

@@ -180,3 +180,27 @@ def test_verify_compare_texts_without_nli_guesses_languages():
     assert v.reasons[0].startswith("relationship level: comprehensive strategic partnership (A, present tense) vs only")
     unrelated = compare_texts("Es regnete in Berlin.", "The market opened higher.", RuleNli())
     assert unrelated.label is Verdict.UNRELATED and unrelated.nli is not None
+
+
+def _story(doc: str, lead: str, claim: str) -> dict[str, Claim]:
+    return {f"{doc}:s0": _claim(f"{doc}:s0", lead, index=0), f"{doc}:s1": _claim(f"{doc}:s1", claim, index=1)}
+
+
+def test_actorless_numbers_compare_only_within_one_story():
+    # Same wording, different stories: the documents share no main actor, so the figures are about different things.
+    claims = _story("fr", "France reported strong growth at the end of the year.", "Exports rose by 1.3% in the fourth quarter.")
+    claims |= _story("br", "Brazil signed new trade deals at the end of the year.", "Exports rose by 34% in the fourth quarter.")
+    pair = [CandidatePair("fr:s1", "br:s1", 0.93, "t1")]
+    assert verify_pairs(pair, claims, {}, None)[0].label is Verdict.UNRELATED
+    # The same two figures in two reports on France do conflict.
+    claims |= _story("fr2", "France reported strong growth at the end of the year.", "Exports rose by 34% in the fourth quarter.")
+    pair = [CandidatePair("fr:s1", "fr2:s1", 0.93, "t1")]
+    v = verify_pairs(pair, claims, {}, None)[0]
+    assert v.label is Verdict.CONTRADICTS and any("exports" in r for r in v.reasons)
+
+
+def test_bare_amounts_need_named_actors_to_compare():
+    pairs, claims, docs = _records("The total cost was £290m.", "The total cost was £3.35m.")
+    assert verify_pairs(pairs, claims, docs, None)[0].label is Verdict.UNRELATED
+    pairs, claims, docs = _records("The SPD won 25.7 percent.", "The SPD won 20.5 percent.")
+    assert verify_pairs(pairs, claims, docs, None)[0].label is Verdict.CONTRADICTS
