@@ -115,14 +115,25 @@ class _ActorPool:
             raise BackendError(f"Ray task failed: {exc}".splitlines()[0]) from exc
 
 
-class RayEmbedder:
-    """``Embedder`` whose ``encode`` runs on Ray actors (see the module doc)."""
+class _RayBackend:
+    """A backend loaded on every actor of the shared pool; subclasses say which kind."""
+
+    kind = ""
+    #: Shards per actor in one call from the pipeline (``preferred_chunk``).
+    shards_per_actor = 2
+    shard = EMBED_SHARD
 
     def __init__(self, name: str, options: dict[str, Any] | None = None, workers: int = 2, address: str | None = None) -> None:
         self._pool = _ActorPool.get(address, workers)
         self._backend = name
-        self.name = self._pool.load("embedder", name, options or {})
-        self.preferred_chunk = EMBED_SHARD * len(self._pool.actors) * 2
+        self.name = self._pool.load(self.kind, name, options or {})
+        self.preferred_chunk = self.shard * len(self._pool.actors) * self.shards_per_actor
+
+
+class RayEmbedder(_RayBackend):
+    """``Embedder`` whose ``encode`` runs on Ray actors (see the module doc)."""
+
+    kind = "embedder"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -130,14 +141,12 @@ class RayEmbedder:
         return np.concatenate(self._pool.map("encode", self._backend, list(texts), EMBED_SHARD))
 
 
-class RayNli:
+class RayNli(_RayBackend):
     """``NliScorer`` whose ``predict`` runs on Ray actors (see the module doc)."""
 
-    def __init__(self, name: str, options: dict[str, Any] | None = None, workers: int = 2, address: str | None = None) -> None:
-        self._pool = _ActorPool.get(address, workers)
-        self._backend = name
-        self.name = self._pool.load("nli", name, options or {})
-        self.preferred_chunk = NLI_SHARD * len(self._pool.actors) * 4
+    kind = "nli"
+    shard = NLI_SHARD
+    shards_per_actor = 4
 
     def predict(self, pairs: Sequence[tuple[str, str]]) -> list[dict[str, float]]:
         return [r for part in self._pool.map("predict", self._backend, list(pairs), NLI_SHARD) for r in part]

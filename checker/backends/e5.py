@@ -10,6 +10,7 @@ import numpy as np
 
 from ..errors import ModelLoadError
 from ..nli_model import length_batches, pad_batch
+from .onnx_runtime import open_session, try_onnx
 from .registry import register_embedder
 
 logger = logging.getLogger(__name__)
@@ -36,16 +37,9 @@ class E5Embedder:
         self.batch_size = batch_size
         self.tokenizer = load_tokenizer()
         self.dim = 384
-        self.runtime = None
-        if runtime in ("auto", "onnx"):
-            try:
-                self._session = _ort_session(cache_dir, threads)
-                self.runtime = "onnx"
-            except (ImportError, ModelLoadError) as exc:
-                if runtime != "auto":
-                    raise ModelLoadError(f"ONNX runtime for the embedder unavailable: {getattr(exc, 'message', exc)}",
-                                         "use the torch runtime.") from exc
-                logger.warning("ONNX Runtime unavailable for embeddings (%s); using torch", exc)
+        self._session = try_onnx(runtime, ("onnx",), lambda: open_session(build_onnx(Path(cache_dir) if cache_dir else None), threads),
+                                 "the embedder")
+        self.runtime = "onnx" if self._session is not None else None
         if self.runtime is None:
             import torch
 
@@ -137,16 +131,6 @@ def build_onnx(cache_dir: Path | None = None) -> Path:
     except Exception as exc:
         raise ModelLoadError(f"Could not build the ONNX embedding model: {exc}".splitlines()[0], "use the torch runtime.") from exc
     return target
-
-
-def _ort_session(cache_dir: str | None, threads: int | None):
-    import onnxruntime as ort
-
-    path = build_onnx(Path(cache_dir) if cache_dir else None)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = int(threads or os.cpu_count() or 1)
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 @register_embedder("e5-small.v1")

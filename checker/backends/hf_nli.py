@@ -9,6 +9,8 @@ import numpy as np
 
 from ..errors import BackendError, ModelLoadError
 from ..nli_model import length_batches, pad_batch, softmax, to_label_dicts
+from ..nli_onnx import build_onnx
+from .onnx_runtime import open_session, try_onnx
 from .registry import register_nli
 
 logger = logging.getLogger(__name__)
@@ -58,17 +60,14 @@ class OwnNli(_BatchedNli):
 
         model_dir = Path(path) if path else DEFAULT_MODEL_DIR
         self.tokenizer = load_tokenizer()
+        int8 = runtime == "onnx-int8"
+        self._session = try_onnx(runtime, ("onnx", "onnx-int8"),
+                                 lambda: open_session(build_onnx(model_dir, Path(cache_dir) if cache_dir else None, int8=int8), threads),
+                                 "the NLI model")
         self.runtime = None
-        if runtime in ("auto", "onnx", "onnx-int8"):
-            try:
-                self._session = _ort_session(model_dir, cache_dir, threads, int8=runtime == "onnx-int8")
-                self.id2label = _read_id2label(model_dir)
-                self.runtime = "onnx-int8" if runtime == "onnx-int8" else "onnx"
-            except (ImportError, ModelLoadError) as exc:
-                if runtime != "auto":
-                    raise ModelLoadError(f"ONNX runtime for the NLI model unavailable: {getattr(exc, 'message', exc)}",
-                                         "use the torch runtime.") from exc
-                logger.warning("ONNX Runtime unavailable (%s); using torch", exc)
+        if self._session is not None:
+            self.id2label = _read_id2label(model_dir)
+            self.runtime = "onnx-int8" if int8 else "onnx"
         if self.runtime is None:
             import torch
 
@@ -94,20 +93,6 @@ def _read_id2label(model_dir: Path) -> dict[int, str]:
 
     config = json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
     return {int(k): v for k, v in config["id2label"].items()}
-
-
-def _ort_session(model_dir: Path, cache_dir: str | None, threads: int | None, int8: bool = False):
-    import os
-
-    import onnxruntime as ort
-
-    from ..nli_onnx import build_onnx
-
-    path = build_onnx(model_dir, Path(cache_dir) if cache_dir else None, int8=int8)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = int(threads or os.cpu_count() or 1)
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 class LocalHfNli(_BatchedNli):
