@@ -164,6 +164,13 @@ def _fresh_cache(base: Path, name: str, onnx: Path) -> Path:
     return cache
 
 
+def write_csv(rows: list[dict], path: Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def plot(rows: list[dict], path: Path) -> None:
     import matplotlib
 
@@ -228,6 +235,7 @@ def main() -> None:
             row = _child(args, "check", folder, _fresh_cache(tmp, f"cache-{n}", onnx))
             rows.append(row)
             print(json.dumps(row), flush=True)
+            write_csv(rows, args.out / "scale.csv")  # after every size: a long run leaves what it measured
         if args.new:
             largest = sizes[-1]
             archive = tmp / "archive.sqlite"
@@ -240,10 +248,7 @@ def main() -> None:
             row["step"] = "against"
             rows.append(row)
             print(json.dumps(row), flush=True)
-    with open(args.out / "scale.csv", "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(rows, args.out / "scale.csv")
     plot(rows, args.out / "scale.png")
     print()
     print("| step | articles | wall s | claims | candidate pairs | pairs checked | NLI inputs | contradictions | agreements | peak RSS MB |")

@@ -439,6 +439,7 @@ def check_against(
     slots.own.update(new_slots.own)  # the new claims' slots are already extracted
     slots.full.update(new_slots.full)
     slots.doc_actors.update(new_slots.doc_actors)
+    slots.doc_story.update(new_slots.doc_story)
     row_of = {c.id: i for i, c in enumerate(everything)}
     involved = [c for c in everything if c.id in by_id]
     involved_vectors = all_vectors[[row_of[c.id] for c in involved]] if involved else all_vectors[:0]

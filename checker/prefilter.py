@@ -6,8 +6,10 @@ their slots and which pairs share a slot key):
 1. **Can the pair matter?** A pair that shares a slot key (``slot_pairs``) always goes on: the
    structured checks are built for it. A pair found only by embedding similarity goes on when
    its cosine is very high (``min_similarity``: near-paraphrases, where NLI sees negations and
-   swapped roles), or when the two claims name a common actor, or when BOTH carry a time or
-   BOTH carry a number or rank. "Both carry" rather than "share the same": a conflict is
+   swapped roles), or, when their documents share one of their main entities (actors, places,
+   names; ``checks.compare.same_story``), when the two claims name a common actor, or BOTH
+   carry a time or BOTH carry a number or rank. Documents about different stories are where
+   an archive's false alarms came from. "Both carry" rather than "share the same": a conflict is
    exactly two *different* years or counts, so requiring the same value would drop the
    contradictions this tool is for. Any other pair (two loosely related sentences with
    nothing in common to compare) is dropped before NLI.
@@ -31,6 +33,7 @@ from typing import Callable, Collection, Mapping, Sequence
 
 import numpy as np
 
+from .checks.compare import same_story
 from .checks.lexicon import Lexicon, default_lexicon
 from .checks.slots import ClaimSlots
 from .records import CandidatePair, Claim
@@ -139,6 +142,8 @@ def can_matter(a: ClaimSlots, b: ClaimSlots, similarity: float, min_similarity: 
     """
     if similarity >= min_similarity:
         return True
+    if not same_story(a, b):
+        return False
     actors_a, time_a, number_a = _features(a)
     actors_b, time_b, number_b = _features(b)
     return bool(actors_a & actors_b) or (time_a and time_b) or (number_a and number_b)

@@ -257,6 +257,10 @@ def decide(
     return verdict(Verdict.UNRELATED, 1.0 - max(conflict, support), conflicts + supports + notes, ("checks",))
 
 
+#: Entities per document that say what its story is about (see ``SlotCache._story``).
+STORY_ENTITIES = 8
+
+
 class SlotCache:
     """Slots per claim id, extracted once; back-references read the previous sentence."""
 
@@ -269,6 +273,7 @@ class SlotCache:
         self.own: dict[str, ClaimSlots] = {}
         self.full: dict[str, ClaimSlots] = {}
         self.doc_actors: dict[str, tuple[str, ...]] = {}
+        self.doc_story: dict[str, tuple[str, ...]] = {}
 
     def _doc_actors(self, doc_id: str) -> tuple[str, ...]:
         """The document's lexicon actors (places left out), most frequent first."""
@@ -280,6 +285,16 @@ class SlotCache:
                         counts[a.id] = counts.get(a.id, 0) + 1
             self.doc_actors[doc_id] = tuple(sorted(counts, key=lambda k: (-counts[k], k)))
         return self.doc_actors[doc_id]
+
+    def _story(self, doc_id: str) -> tuple[str, ...]:
+        """The document's most frequent entities (lexicon actors, places and names): what its story is about."""
+        if doc_id not in self.doc_story:
+            counts: dict[str, int] = {}
+            for c in self.by_doc.get(doc_id, ()):
+                for a in self._own(c).actors:
+                    counts[a.id] = counts.get(a.id, 0) + 1
+            self.doc_story[doc_id] = tuple(sorted(counts, key=lambda k: (-counts[k], k))[:STORY_ENTITIES])
+        return self.doc_story[doc_id]
 
     def _published(self, claim: Claim):
         doc = self.documents.get(claim.doc_id)
@@ -301,7 +316,7 @@ class SlotCache:
             prev = self.by_position.get((claim.doc_id, claim.index - 1))
             self.full[claim_id] = add_context(
                 self._own(claim), self.lexicon, previous=self._own(prev) if prev is not None else None,
-                doc_actors=self._doc_actors(claim.doc_id),
+                doc_actors=self._doc_actors(claim.doc_id), story=self._story(claim.doc_id),
             )
         return self.full[claim_id]
 

@@ -162,17 +162,18 @@ def _actor_factor(x: frozenset[str], y: frozenset[str], relation: bool = True) -
     return ACTOR_FACTOR[rel]
 
 
-def _same_story(a: ClaimSlots, b: ClaimSlots) -> bool:
+def same_story(a: ClaimSlots, b: ClaimSlots) -> bool:
     """Whether two claims whose own actors do not settle it can be about the same thing.
 
-    In a pipeline run each claim knows its document's main lexicon actors: documents with
-    none in common report different stories ("exports rose 1.3%" in a piece on France and
-    "exports grew 34%" in one on Latin America). Sentences compared on their own (``vncheck
-    compare``) carry no document context: their caller paired them on purpose.
+    In a pipeline run each claim knows the entities its document is about most (actors,
+    places, names): documents with none in common report different stories ("exports rose
+    1.3%" in a piece on France and "exports grew 34%" in one on Latin America; the 48th
+    minute of two different matches). Sentences compared on their own (``vncheck compare``)
+    and documents without any entity carry no such context: then the pair is kept.
     """
-    if a.doc_actors is None or b.doc_actors is None:
+    if not a.story or not b.story:
         return True
-    return bool(set(a.doc_actors) & set(b.doc_actors))
+    return bool(set(a.story) & set(b.story))
 
 
 def _time(t: TimeRef | None) -> TimeRef | None:
@@ -497,7 +498,7 @@ def _compare_quantities(bld: _Builder) -> None:
             factor = _actor_factor(qa.actors or a.actor_ids, qb.actors or b.actor_ids)
             if factor is None:
                 continue
-            if factor in (ACTOR_FACTOR_NONE, ACTOR_FACTOR_ONE) and (bare_amount or not _same_story(a, b)):
+            if factor in (ACTOR_FACTOR_NONE, ACTOR_FACTOR_ONE) and (bare_amount or not same_story(a, b)):
                 continue
             if qa.inherited or qb.inherited:
                 factor *= INHERITED_FACTOR

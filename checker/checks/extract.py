@@ -23,7 +23,7 @@ def extract_slots(
     lexicon: Lexicon | None = None,
     source: str = "",
     previous: ClaimSlots | None = None,
-    doc_actors: Sequence[str] | None = None,
+    doc_actors: Sequence[str] = (),
 ) -> ClaimSlots:
     """Read every slot out of one claim.
 
@@ -86,13 +86,13 @@ def _own_slots(text: str, lang: str, published: dt.date | None, lexicon: Lexicon
 
 
 def add_context(own: ClaimSlots, lexicon: Lexicon, previous: ClaimSlots | None = None,
-                doc_actors: Sequence[str] | None = None) -> ClaimSlots:
+                doc_actors: Sequence[str] = (), story: Sequence[str] | None = None) -> ClaimSlots:
     """``own`` with what the surrounding text supplies (cheap; no lexicon matching).
 
     A claim that opens with a back-reference takes actors and time from ``previous`` for
     slots that lack them; a level naming one actor is completed from ``doc_actors`` (see
-    :func:`extract_slots`). ``doc_actors`` (even empty) is recorded: the comparison then
-    knows which story the claim belongs to.
+    :func:`extract_slots`). ``story`` (the document's main entities) is recorded, so that
+    the comparison knows which story the claim belongs to.
     """
     levels, statuses, quantities = own.levels, own.statuses, own.quantities
     if previous is not None and own.opens_with_anaphora:
@@ -113,10 +113,10 @@ def add_context(own: ClaimSlots, lexicon: Lexicon, previous: ClaimSlots | None =
         quantities = tuple(inherit(s) for s in quantities)
     if doc_actors:
         levels = tuple(_complete(lv, doc_actors) for lv in levels)
-    known = tuple(doc_actors) if doc_actors is not None else None
-    if (levels, statuses, quantities, known) == (own.levels, own.statuses, own.quantities, own.doc_actors):
+    known = tuple(story) if story is not None else None
+    if (levels, statuses, quantities, known) == (own.levels, own.statuses, own.quantities, own.story):
         return own
-    return replace(own, levels=levels, statuses=statuses, quantities=quantities, doc_actors=known)
+    return replace(own, levels=levels, statuses=statuses, quantities=quantities, story=known)
 
 
 def _complete(level: LevelSlot, doc_actors: Sequence[str]) -> LevelSlot:

@@ -187,9 +187,9 @@ class ClaimSlots:
     polarity: Polarity = Polarity()
     tense: Tense | None = None
     opens_with_anaphora: bool = False  # "Diese umfasst ...": slots may take actors/time from the sentence before
-    # Main lexicon actors of the claim's document (set by add_context in the pipeline);
-    # None for a sentence compared on its own, whose partner the caller chose.
-    doc_actors: tuple[str, ...] | None = None
+    # The entities its document is about most (actors, places and names; set by add_context
+    # in the pipeline); None for a sentence compared on its own, whose partner the caller chose.
+    story: tuple[str, ...] | None = None
 
     @property
     def actor_ids(self) -> frozenset[str]:
