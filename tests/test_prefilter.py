@@ -116,3 +116,19 @@ def test_prefilter_flag_switches_the_filter_in_the_pipeline(tmp_path):
     assert not any("duplicate" in v.scorers for v in off.verdicts)
     # The copy agrees either way: by its wording (on) or by NLI entailment (off).
     assert {(v.a, v.b, v.label) for v in on.findings()} == {(v.a, v.b, v.label) for v in off.findings()}
+
+
+def test_prefilter_drops_moderately_similar_pairs_from_different_stories():
+    # Two documents: one about France, one about Brazil; each claim carries a year, so
+    # without story context the pair would go to NLI.
+    texts = {
+        "fr:s0": ("en", "France reported strong growth."), "fr:s1": ("en", "Exports rose sharply in 2004."),
+        "br:s0": ("en", "Brazil signed new trade deals."), "br:s1": ("en", "Exports rose sharply in 2004."),
+        "fr2:s0": ("en", "France reported strong growth."), "fr2:s1": ("en", "Exports rose sharply in 2004."),
+    }
+    claims = {cid: Claim(cid, cid.split(":")[0], lang, text, 0, len(text), int(cid[-1])) for cid, (lang, text) in texts.items()}  # type: ignore[arg-type]
+    cache = SlotCache(claims, {}, default_lexicon())
+    other_story, same_story = CandidatePair("fr:s1", "br:s1", 0.88), CandidatePair("fr:s1", "fr2:s1", 0.88)
+    assert prefilter([other_story, same_story], claims, cache.get, keyed=()).pairs == [same_story]
+    # near-paraphrases always go on, whatever the story
+    assert len(prefilter([replace(other_story, similarity=0.95)], claims, cache.get, keyed=()).pairs) == 1
