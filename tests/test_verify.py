@@ -1,6 +1,8 @@
 """Verdicts: structured checks combined with NLI, batching, failures, label mapping."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from typing import Sequence
 
 import pytest
@@ -204,3 +206,12 @@ def test_bare_amounts_need_named_actors_to_compare():
     assert verify_pairs(pairs, claims, docs, None)[0].label is Verdict.UNRELATED
     pairs, claims, docs = _records("The SPD won 25.7 percent.", "The SPD won 20.5 percent.")
     assert verify_pairs(pairs, claims, docs, None)[0].label is Verdict.CONTRADICTS
+
+
+def test_ordinal_positions_without_a_measure_do_not_conflict():
+    # "the 48th minute" of one match and "the 74th minute" of another are two sequences
+    claims = _story("m1", "Der FC Basel spielte in Wien.", "In der 48. Minute fiel das erste Tor.")
+    claims = {cid: replace(c, lang="de") for cid, c in claims.items()}
+    claims |= {cid: replace(c, lang="de") for cid, c in _story("m2", "Der FC Basel spielte in Wien.", "In der 74. Minute fiel das erste Tor.").items()}
+    v = verify_pairs([CandidatePair("m1:s1", "m2:s1", 0.95, "t1")], claims, {}, None)[0]
+    assert v.label is not Verdict.CONTRADICTS

@@ -484,6 +484,10 @@ def _compare_quantities(bld: _Builder) -> None:
             if ka is None or ka != kb or qa.kind != qb.kind:
                 continue
             bare_amount = ka in amount_units and not (qa.measure and qb.measure)
+            # An ordinal is a position in a sequence ("in der 48. Minute"): without a named
+            # measure, two positions belong to two sequences as often as to one (two matches).
+            if qa.kind == "ordinal" and not (qa.measure and qb.measure):
+                continue
             if qa.polarity.hedged or qb.polarity.hedged or qa.polarity.negated or qb.polarity.negated:
                 continue
             if qa.measure and qb.measure and qa.measure != qb.measure:
