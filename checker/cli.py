@@ -84,14 +84,14 @@ class RichProgress:
         if not self.enabled:
             yield _Bar(None, None)
             return
-        columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), _RateColumn(),
+        columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), _rate_column(),
                    TimeElapsedColumn(), TimeRemainingColumn()]
         with Progress(*columns, console=self.console, transient=True) as progress:
             task = progress.add_task(description, total=total)
             yield _Bar(progress, task)
 
 
-def _RateColumn():
+def _rate_column():
     """Items per second of the current stage ("84/s")."""
     from rich.progress import ProgressColumn
     from rich.text import Text
