@@ -436,10 +436,7 @@ def check_against(
     archive_claims = [c for c in stored.claims if c.doc_id in archive_docs]
     by_id = {c.id: c for c in list(claims) + archive_claims}
     slots = SlotCache(by_id, new_docs | archive_docs, lexicon)
-    slots.own.update(new_slots.own)  # the new claims' slots are already extracted
-    slots.full.update(new_slots.full)
-    slots.doc_actors.update(new_slots.doc_actors)
-    slots.doc_story.update(new_slots.doc_story)
+    slots.reuse(new_slots)  # the new claims' slots are already extracted
     row_of = {c.id: i for i, c in enumerate(everything)}
     involved = [c for c in everything if c.id in by_id]
     involved_vectors = all_vectors[[row_of[c.id] for c in involved]] if involved else all_vectors[:0]

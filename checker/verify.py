@@ -267,34 +267,38 @@ class SlotCache:
     def __init__(self, claims: Mapping[str, Claim], documents: Mapping[str, Document], lexicon: Lexicon) -> None:
         self.claims, self.documents, self.lexicon = claims, documents, lexicon
         self.by_position = {(c.doc_id, c.index): c for c in claims.values()}
-        self.by_doc: dict[str, list[Claim]] = {}  # per document, so _doc_actors is linear in the claims
+        self.by_doc: dict[str, list[Claim]] = {}  # per document, so _entities is linear in the claims
         for c in claims.values():
             self.by_doc.setdefault(c.doc_id, []).append(c)
         self.own: dict[str, ClaimSlots] = {}
         self.full: dict[str, ClaimSlots] = {}
-        self.doc_actors: dict[str, tuple[str, ...]] = {}
-        self.doc_story: dict[str, tuple[str, ...]] = {}
+        self.doc_entities: dict[str, tuple[tuple[str, str], ...]] = {}
 
-    def _doc_actors(self, doc_id: str) -> tuple[str, ...]:
-        """The document's lexicon actors (places left out), most frequent first."""
-        if doc_id not in self.doc_actors:
-            counts: dict[str, int] = {}
-            for c in self.by_doc.get(doc_id, ()):
-                for a in self._own(c).actors:
-                    if a.kind not in ("place", "name"):
-                        counts[a.id] = counts.get(a.id, 0) + 1
-            self.doc_actors[doc_id] = tuple(sorted(counts, key=lambda k: (-counts[k], k)))
-        return self.doc_actors[doc_id]
+    def reuse(self, other: "SlotCache") -> None:
+        """Take over what ``other`` already extracted (its claims and documents must be among these)."""
+        self.own.update(other.own)
+        self.full.update(other.full)
+        self.doc_entities.update(other.doc_entities)
 
-    def _story(self, doc_id: str) -> tuple[str, ...]:
-        """The document's most frequent entities (lexicon actors, places and names): what its story is about."""
-        if doc_id not in self.doc_story:
+    def _entities(self, doc_id: str) -> tuple[tuple[str, str], ...]:
+        """(id, kind) of every actor, place and name the document's claims mention, most frequent first."""
+        if doc_id not in self.doc_entities:
             counts: dict[str, int] = {}
+            kinds: dict[str, str] = {}
             for c in self.by_doc.get(doc_id, ()):
                 for a in self._own(c).actors:
                     counts[a.id] = counts.get(a.id, 0) + 1
-            self.doc_story[doc_id] = tuple(sorted(counts, key=lambda k: (-counts[k], k))[:STORY_ENTITIES])
-        return self.doc_story[doc_id]
+                    kinds.setdefault(a.id, a.kind)
+            self.doc_entities[doc_id] = tuple((k, kinds[k]) for k in sorted(counts, key=lambda k: (-counts[k], k)))
+        return self.doc_entities[doc_id]
+
+    def _doc_actors(self, doc_id: str) -> tuple[str, ...]:
+        """The document's lexicon actors (places and names left out), most frequent first."""
+        return tuple(k for k, kind in self._entities(doc_id) if kind not in ("place", "name"))
+
+    def _story(self, doc_id: str) -> tuple[str, ...]:
+        """The document's most frequent entities (lexicon actors, places and names): what its story is about."""
+        return tuple(k for k, _ in self._entities(doc_id)[:STORY_ENTITIES])
 
     def _published(self, claim: Claim):
         doc = self.documents.get(claim.doc_id)
