@@ -55,7 +55,7 @@ def model_options(fn):
 def engine_options(fn):
     """Where embedding and NLI run (local process or a Ray cluster)."""
     fn = click.option("--ray-workers", type=click.IntRange(1, 512), default=Config.ray_workers, show_default=True,
-                      help="Ray actors per model (each with one CPU).")(fn)
+                      help="Ray actors (one CPU each; every actor holds the embedding and NLI models).")(fn)
     fn = click.option("--ray-address", default=None, metavar="ADDR",
                       help="Ray cluster to join (e.g. ray://head:10001; default $RAY_ADDRESS, else a local Ray).")(fn)
     fn = click.option("--engine", type=click.Choice(["local", "ray"]), default=Config.engine, show_default=True,
