@@ -139,8 +139,12 @@ def main() -> None:
 @click.option("--against", "against", default=None, is_flag=False, flag_value="", metavar="[ARCHIVE]",
               help="Check PATH... against an archive made by `vncheck index add` (the default archive "
                    "when no file follows; see `vncheck index info`).")
+@click.option("--nli-partners", default="auto", show_default=True, metavar="N|auto|all",
+              help="NLI verifies each claim's N closest partners found by similarity alone; the other pairs get the "
+                   "structured checks, and NLI where those find something. auto: 2 from 5,000 claims, all below; "
+                   "all: NLI on every pair.")
 def check(paths, fmt, out, fail_on, min_score, no_cache, cache_dir, verbose, nli_model, nli_backend, no_nli, lexicons,
-          engine, ray_address, ray_workers, embedder, against) -> None:
+          engine, ray_address, ray_workers, embedder, against, nli_partners) -> None:
     """Check PATH... (files or folders of .txt, .md, .html) for agreeing and contradicting claims.
 
     With --against ARCHIVE, the new documents are checked against the archive's documents
@@ -160,6 +164,7 @@ def check(paths, fmt, out, fail_on, min_score, no_cache, cache_dir, verbose, nli
     config = Config(min_score=min_score, embedder=embedder, nli=None if no_nli else nli_backend,
                     nli_model_path=None if no_nli else nli_model, lexicon_paths=tuple(lexicons),
                     engine=engine, ray_address=ray_address, ray_workers=ray_workers)
+    config = _budget_config(config, nli_partners)
     config = _cache_config(config, no_cache, cache_dir)
     if against is None:
         report = run(list(paths), config, progress=RichProgress(enabled=True))
@@ -196,6 +201,18 @@ def check(paths, fmt, out, fail_on, min_score, no_cache, cache_dir, verbose, nli
     contradictions = [v for v in report.findings() if v.label is Verdict.CONTRADICTS]
     if fail_on == "contradiction" and contradictions:
         sys.exit(EXIT_FINDINGS)
+
+
+def _budget_config(config: Config, nli_partners: str) -> Config:
+    """Apply --nli-partners: "auto" keeps the defaults, "all" switches the budget off, N applies it at any size."""
+    value = nli_partners.strip().lower()
+    if value == "auto":
+        return config
+    if value == "all":
+        return replace(config, nli_partners=0)
+    if value.isdigit() and int(value) > 0:
+        return replace(config, nli_partners=int(value), nli_budget_from=0)
+    raise click.BadParameter(f"'{nli_partners}' is not a positive number, 'auto' or 'all'.", param_hint="'--nli-partners'")
 
 
 def _cache_config(config: Config, no_cache: bool, cache_dir: str | None) -> Config:

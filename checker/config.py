@@ -60,6 +60,12 @@ class Config:
     # compare are dropped, near-duplicates skip NLI. Slot-key pairs always pass.
     prefilter: bool = True
     prefilter_similarity: float = 0.90  # similarity-only pairs at or above this always go to NLI
+    # NLI budget (checker/prefilter.py, rule 3): each claim's closest similarity-only partners
+    # that NLI verifies; the others get the structured checks (and NLI where those find
+    # something). It applies to checks of at least nli_budget_from claims (about 250 news
+    # articles): smaller checks are cheap enough for NLI on every pair. nli_partners 0: no budget.
+    nli_partners: int = 2
+    nli_budget_from: int = 5000
     # Where embedding and NLI run: "local" (this process) or "ray" (Ray actors; see
     # checker/backends/distributed.py). ray_address None starts a local Ray.
     engine: str = "local"

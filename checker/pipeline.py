@@ -209,6 +209,9 @@ def score_pairs(
 ) -> tuple[list[Cluster], list[PairVerdict], dict[str, str]]:
     """Prefilter (when ``config.prefilter``), topics, then verdicts for the candidate pairs.
 
+    The NLI budget (``config.nli_partners``) applies when ``claims`` holds at least
+    ``config.nli_budget_from`` claims.
+
     Args:
         claims, vectors: row-aligned; topics are found among these claims.
         pairs: candidate pairs.
@@ -226,16 +229,20 @@ def score_pairs(
 
     meta: dict[str, str] = {}
     duplicates: dict[tuple[str, str], float] = {}
+    beyond_budget: frozenset[tuple[str, str]] = frozenset()
     if config.prefilter:
-        result = prefilter(pairs, slots.claims, slots.get, keyed, config.prefilter_similarity, config.duplicate_ratio, lexicon)
-        pairs, duplicates = result.pairs, result.duplicates
-        meta = {"prefilter_dropped": str(result.dropped), "near_duplicates": str(len(duplicates))}
+        partners = config.nli_partners if len(claims) >= config.nli_budget_from else 0
+        result = prefilter(pairs, slots.claims, slots.get, keyed, config.prefilter_similarity, config.duplicate_ratio, lexicon,
+                           partners)
+        pairs, duplicates, beyond_budget = result.pairs, result.duplicates, result.beyond_budget
+        meta = {"prefilter_dropped": str(result.dropped), "near_duplicates": str(len(duplicates)),
+                "beyond_nli_budget": str(len(beyond_budget))}
     with progress.stage("Grouping topics", None):
         clusters, pairs, topics = group_topics(claims, vectors, pairs, threshold=config.topic_similarity,
                                                method=config.knn_method, index=index)  # type: ignore[arg-type]
     with progress.stage("Scoring claim pairs", len(pairs)) as bar:
         verdicts = verify_pairs(pairs, slots.claims, slots.documents, nli, lexicon, topics, progress=bar.update,
-                                slots=slots, duplicates=duplicates)
+                                slots=slots, duplicates=duplicates, beyond_budget=beyond_budget)
     return clusters, verdicts, meta
 
 

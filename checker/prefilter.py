@@ -23,6 +23,19 @@ their slots and which pairs share a slot key):
    them; the structured checks still run, and a pair in which they see any conflict is
    scored by NLI as usual (``checker.verify.verify_pairs``). Requiring identical digits keeps
    "9,80 Meter" vs "8,50 Meter" in an otherwise identical sentence out of this shortcut.
+
+3. **Is it within the claim's NLI budget?** In an archive, a story covered by many outlets gives
+   each of its claims more and more partners above the similarity bar, so NLI work grew faster
+   than the archive (0.57 similarity-only pairs per claim at 1,000 news articles, 1.03 at
+   4,000). Each claim therefore gets NLI on its ``nli_partners`` most similar similarity-only
+   partners; a pair goes to NLI when it is among the closest ``nli_partners`` of *either* of its
+   claims, so NLI verifies at most ``nli_partners`` times as many pairs as there are claims. The other pairs still get
+   the structured checks, and one in which the checks see a conflict or an agreement is scored
+   by NLI as usual; the rest are reported unrelated with the reason. Pairs that share a slot key
+   never count against the budget (``slot_pairs`` bounds them already). Conflicts between two
+   versions of a story are still found: each claim of the one version is compared with its
+   closest claims, which belong to the other version or to claims already compared with it.
+   The pipeline applies the budget to large checks only (``Config.nli_budget_from`` claims).
 """
 from __future__ import annotations
 
@@ -43,6 +56,8 @@ logger = logging.getLogger(__name__)
 #: rapidfuzz ratio (0-100) at or above which two same-language claims are near-duplicates.
 #: 95 allows a changed article or a typo in a 20-word sentence, not a changed fact word.
 DUPLICATE_RATIO = 95.0
+#: Similarity-only partners per claim that NLI verifies (rule 3 of the module doc).
+NLI_PARTNERS = 2
 #: Embedding cosine at or above which a pair always goes to NLI (e5's cosines are compressed:
 #: one cross-document pair in ten scores above 0.855, so 0.90 means "near-paraphrase").
 MIN_SIMILARITY = 0.90
@@ -59,11 +74,13 @@ class PrefilterResult:
         pairs: pairs to verify, in input order (duplicates included).
         duplicates: (a, b) -> rapidfuzz ratio for the near-duplicate pairs among ``pairs``.
         dropped: similarity-only pairs that could not matter and were left out.
+        beyond_budget: (a, b) of the kept pairs outside both claims' NLI budget (rule 3).
     """
 
     pairs: list[CandidatePair]
     duplicates: dict[tuple[str, str], float] = field(default_factory=dict)
     dropped: int = 0
+    beyond_budget: frozenset[tuple[str, str]] = frozenset()
 
 
 def _cues(lexicon: Lexicon) -> frozenset[str]:
@@ -149,6 +166,37 @@ def can_matter(a: ClaimSlots, b: ClaimSlots, similarity: float, min_similarity: 
     return bool(actors_a & actors_b) or (time_a and time_b) or (number_a and number_b)
 
 
+def beyond_budget(pairs: Sequence[CandidatePair], partners: int) -> frozenset[tuple[str, str]]:
+    """Pairs that are not among the ``partners`` most similar pairs of either of their claims.
+
+    Ties in similarity are broken by the partner's id, so the result does not depend on the
+    order of ``pairs``. ``partners`` <= 0 means no budget.
+
+    Args:
+        pairs: the similarity-only pairs (near-duplicates and slot-key pairs left out).
+        partners: pairs per claim that NLI verifies.
+    Returns:
+        (a, b) of the pairs beyond the budget.
+
+    Example:
+        >>> ps = [CandidatePair("x:s0", "a:s0", 0.95), CandidatePair("x:s0", "b:s0", 0.93),
+        ...       CandidatePair("y:s0", "a:s1", 0.94), CandidatePair("y:s0", "b:s1", 0.92),
+        ...       CandidatePair("x:s0", "y:s0", 0.87)]
+        >>> sorted(beyond_budget(ps, 2)), sorted(beyond_budget(ps, 3))
+        ([('x:s0', 'y:s0')], [])
+    """
+    if partners <= 0:
+        return frozenset()
+    ranked: dict[str, list[tuple[float, str, int]]] = {}
+    for i, p in enumerate(pairs):
+        ranked.setdefault(p.a, []).append((-p.similarity, p.b, i))
+        ranked.setdefault(p.b, []).append((-p.similarity, p.a, i))
+    within = set()
+    for entries in ranked.values():
+        within.update(i for _, _, i in sorted(entries)[:partners])
+    return frozenset((p.a, p.b) for i, p in enumerate(pairs) if i not in within)
+
+
 def prefilter(
     pairs: Sequence[CandidatePair],
     claims: Mapping[str, Claim],
@@ -157,8 +205,9 @@ def prefilter(
     min_similarity: float = MIN_SIMILARITY,
     duplicate_ratio: float = DUPLICATE_RATIO,
     lexicon: Lexicon | None = None,
+    nli_partners: int = NLI_PARTNERS,
 ) -> PrefilterResult:
-    """Drop similarity-only pairs that cannot matter and mark near-duplicates (NLI skipped).
+    """Drop similarity-only pairs that cannot matter, mark near-duplicates and the pairs beyond the NLI budget.
 
     Args:
         pairs: candidate pairs (from ``nearest_pairs`` and ``slot_pairs``).
@@ -168,8 +217,10 @@ def prefilter(
         min_similarity: cosine from which a similarity-only pair always passes.
         duplicate_ratio: rapidfuzz ratio for near-duplicates.
         lexicon: negation and hedge words; the built-in one when None.
+        nli_partners: similarity-only pairs per claim that NLI verifies (0: all).
     Returns:
-        The kept pairs, the near-duplicates among them and the number dropped.
+        The kept pairs, the near-duplicates among them, the number dropped and the kept pairs
+        beyond the NLI budget.
 
     Example:
         >>> from checker.verify import SlotCache
@@ -183,6 +234,9 @@ def prefilter(
     kept = [p for p in pairs if (p.a, p.b) in keyed or can_matter(slots(p.a), slots(p.b), p.similarity, min_similarity)]
     duplicates = near_duplicates(kept, claims, duplicate_ratio, lexicon)
     dropped = len(pairs) - len(kept)
-    logger.info("Prefilter: %d of %d pairs kept, %d near-duplicates (NLI skipped unless the checks see a conflict)",
-                len(kept), len(pairs), len(duplicates))
-    return PrefilterResult(kept, duplicates, dropped)
+    open_search = [p for p in kept if (p.a, p.b) not in keyed and (p.a, p.b) not in duplicates]
+    beyond = beyond_budget(open_search, nli_partners)
+    logger.info("Prefilter: %d of %d pairs kept, %d near-duplicates, %d beyond the NLI budget of %d partners per claim "
+                "(NLI skipped unless the checks see a conflict or an agreement)",
+                len(kept), len(pairs), len(duplicates), len(beyond), nli_partners)
+    return PrefilterResult(kept, duplicates, dropped, beyond)

@@ -22,7 +22,8 @@ How a verdict is decided (first rule that applies):
 from __future__ import annotations
 
 import logging
-from typing import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Callable, Collection, Mapping, Sequence
 
 from .backends.base import NliScorer
 from .checks.compare import Comparison, compare_slots
@@ -335,6 +336,7 @@ def verify_pairs(
     progress: Callable[[int], None] | None = None,
     slots: SlotCache | None = None,
     duplicates: Mapping[tuple[str, str], float] | None = None,
+    beyond_budget: Collection[tuple[str, str]] = (),
 ) -> list[PairVerdict]:
     """Score candidate pairs with the structured checks and (optionally) an NLI model.
 
@@ -343,6 +345,8 @@ def verify_pairs(
     UNSCORED unless the structured checks alone decide them. Near-duplicate pairs
     (``duplicates``, from ``checker.prefilter``) skip NLI and agree as "near-duplicate
     wording", unless the structured checks see a conflict in them: those are scored as usual.
+    Pairs beyond their claims' NLI budget (``beyond_budget``, rule 3 of ``checker.prefilter``)
+    skip NLI unless the structured checks see a conflict or an agreement in them.
 
     Args:
         pairs: aligned cross-document claim pairs.
@@ -354,6 +358,7 @@ def verify_pairs(
         progress: called after each NLI chunk with the number of pairs scored so far.
         slots: a SlotCache already filled by the candidate stage (reused, not rebuilt).
         duplicates: (a, b) -> rapidfuzz ratio of near-duplicate pairs.
+        beyond_budget: (a, b) of the pairs outside both claims' NLI budget.
     Returns:
         One verdict per pair, in input order.
 
@@ -380,7 +385,10 @@ def verify_pairs(
         compared.append((compare_slots(sa, sb, lexicon), _disjoint_actors(sa, sb)))
     # A near-duplicate with a structured conflict is no plain copy: NLI scores it as usual.
     copies = [(p.a, p.b) in duplicates and cmp.conflict == 0 for p, (cmp, _) in zip(pairs, compared)]
-    to_score = [i for i, copy in enumerate(copies) if not copy]
+    # Beyond the budget, NLI runs only where the checks have something for it to confirm or weigh.
+    beyond_budget = set(beyond_budget)
+    unbudgeted = [(p.a, p.b) in beyond_budget and cmp.conflict == 0 and cmp.support == 0 for p, (cmp, _) in zip(pairs, compared)]
+    to_score = [i for i, (copy, skip) in enumerate(zip(copies, unbudgeted)) if not (copy or skip)]
     scores: list = [None] * len(pairs)
     errors: list = [None] * len(pairs)
     skipped = len(pairs) - len(to_score)
@@ -394,13 +402,20 @@ def verify_pairs(
     elif progress is not None:
         progress(len(pairs))
     out = []
-    for p, (cmp, disjoint), copy, score, error in zip(pairs, compared, copies, scores, errors):
+    for p, (cmp, disjoint), copy, skip, score, error in zip(pairs, compared, copies, unbudgeted, scores, errors):
         topic = topics.get(p.cluster_id, "")
         if copy:
             out.append(_duplicate_verdict(p.a, p.b, cmp, duplicates[(p.a, p.b)], topic, p.similarity))
+        elif skip:
+            checked = decide(p.a, p.b, cmp, None, None, disjoint, topic, p.similarity)
+            out.append(replace(checked, reasons=checked.reasons + (BUDGET_REASON,)))
         else:
             out.append(decide(p.a, p.b, cmp, score, error, disjoint, topic, p.similarity))
     return out
+
+
+#: Why a pair beyond the NLI budget has no NLI score (see ``checker.prefilter``, rule 3).
+BUDGET_REASON = "NLI not run: both claims have closer partners that NLI verified, and the checks found nothing to weigh"
 
 
 def _duplicate_verdict(a_id: str, b_id: str, cmp: Comparison, ratio: float, topic: str, similarity: float) -> PairVerdict:

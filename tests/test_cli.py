@@ -194,3 +194,20 @@ def test_cli_nli_eval_with_local_hf_model(runner, tmp_path, tiny_hf_nli):
     assert result.exit_code == 0, result.output
     last = json.loads(result.stdout.strip().splitlines()[-1])
     assert last["n"] == 2 and last["accuracy"] == 0.5  # the tiny model always says "contradiction"
+
+
+def test_cli_check_nli_partners_reaches_the_pipeline(runner, tmp_path, monkeypatch):
+    import checker.pipeline
+
+    seen = []
+    real_run = checker.pipeline.run
+    monkeypatch.setattr(checker.pipeline, "run", lambda paths, config, **kw: seen.append(config) or real_run(paths, config, **kw))
+    folder = _docs(tmp_path, {"a.txt": EN_A, "b.txt": EN_B})
+    for value, partners, budget_from in [("auto", 2, 5000), ("all", 0, 5000), ("3", 3, 0)]:
+        result = runner.invoke(main, ["check", str(folder), "--nli-partners", value, "--format", "json", "--out", "-", *FAKE])
+        assert result.exit_code == 0, result.output
+        assert (seen[-1].nli_partners, seen[-1].nli_budget_from) == (partners, budget_from)
+        assert json.loads(result.stdout)["summary"]["meta"]["beyond_nli_budget"] == "0"
+    for bad in ("-1", "0", "some"):
+        result = runner.invoke(main, ["check", str(folder), "--nli-partners", bad, *FAKE])
+        assert result.exit_code == 2 and "nli-partners" in result.output
