@@ -29,9 +29,9 @@ their slots and which pairs share a slot key):
    than the archive (0.57 similarity-only pairs per claim at 1,000 news articles, 1.03 at
    4,000). Each claim therefore gets NLI on its ``nli_partners`` most similar similarity-only
    partners; a pair goes to NLI when it is among the closest ``nli_partners`` of *either* of its
-   claims, so NLI verifies at most ``nli_partners`` times as many pairs as there are claims. The other pairs still get
-   the structured checks, and one in which the checks see a conflict or an agreement is scored
-   by NLI as usual; the rest are reported unrelated with the reason. Pairs that share a slot key
+   claims, so NLI verifies at most ``nli_partners`` times as many pairs as there are claims.
+   The other pairs still get the structured checks, and one in which the checks see a conflict
+   or an agreement is scored by NLI as usual; the rest are reported unrelated with the reason. Pairs that share a slot key
    never count against the budget (``slot_pairs`` bounds them already). Conflicts between two
    versions of a story are still found: each claim of the one version is compared with its
    closest claims, which belong to the other version or to claims already compared with it.
