@@ -14,6 +14,7 @@ cache, as a newsroom would), and `check --against` of 10 articles that are not i
 Usage:
     python benchmarks/scale.py [--sizes 250,500,1000,2000,4000] [--new 10] [--engine local|ray]
                                [--out reports/scale] [--corpus ../shared/data/corpus]
+    python benchmarks/scale.py --replot reports/scale/scale.csv     # redraw the PNG only
 
 Writes OUT/scale.csv (one row per size, plus the index and against rows) and OUT/scale.png
 (time versus articles), and prints the table.
@@ -185,6 +186,10 @@ def plot(rows: list[dict], path: Path) -> None:
     if len(x) >= 1:
         ref = [y[0] * a / x[0] for a in x]
         ax.plot(x, ref, ":", color="grey", label="linear from the smallest size")
+    by_size = dict(zip(x, y))
+    if 1000 in by_size and 4000 in by_size:  # the near-linear target: at most 5x from 1,000 to 4,000 articles
+        ax.plot([4000], [5 * by_size[1000]], "x", color="tab:red", ms=9,
+                label=f"limit at 4,000: 5x the 1,000-article time (measured {by_size[4000] / by_size[1000]:.2f}x)")
     against = [r for r in rows if r["step"] == "against"]
     if against:
         ax.axhline(against[0]["wall_s"] / 60, color="tab:green", ls="--",
@@ -193,7 +198,7 @@ def plot(rows: list[dict], path: Path) -> None:
     ax.set_ylabel("wall time (minutes)")
     ax.set_title("vncheck on 2 CPU cores: time versus articles")
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
 
@@ -209,7 +214,15 @@ def main() -> None:
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     parser.add_argument("--cache", help=argparse.SUPPRESS)
     parser.add_argument("--archive", help=argparse.SUPPRESS)
+    parser.add_argument("--replot", type=Path, metavar="CSV", help="only redraw the PNG (next to CSV) from a CSV this script wrote")
     args = parser.parse_args()
+    if args.replot:
+        with open(args.replot, newline="", encoding="utf-8") as fh:
+            rows = [{k: (float(v) if k in ("wall_s",) else int(v) if k == "articles" else v) for k, v in r.items()}
+                    for r in csv.DictReader(fh)]
+        plot(rows, args.replot.with_suffix(".png"))
+        print(f"wrote {args.replot.with_suffix('.png')}")
+        return
     if args.one:
         args.mode = args.one
         print(json.dumps(one_run(args)))
