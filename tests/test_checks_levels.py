@@ -65,3 +65,9 @@ def test_checks_levels_trading_partner_is_not_a_level():
 
 def test_checks_levels_plural_with_one_actor_is_generic():
     assert extract_levels("Security risks lurk for US strategic partners.", "en") == ()
+
+
+def test_checks_levels_one_word_needs_the_same_stem_not_a_similar_word():
+    # "Alles" is one letter away from "allies" but another word; "Militärbündnisses" is "Militärbündnis" inflected.
+    assert extract_levels("Alles andere entspreche nicht der gängigen Praxis, sagt der Anwalt.", "de") == ()
+    assert _one("Die Mitglieder des Militärbündnisses trafen sich.", "de").category == "alliance"

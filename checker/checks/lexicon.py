@@ -213,7 +213,8 @@ class PhraseMatcher:
     capitalised first word of the sentence) when ``strict_case`` is set, so "may" the
     modal is not "May" the month. Longer phrases match when rapidfuzz's ``ratio`` between
     the joined token window and the phrase reaches ``cutoff``; this covers German
-    inflection and hyphenation without listing every form.
+    inflection and hyphenation without listing every form. A one-word phrase matches one
+    word only when the two differ in their ending alone ("alles" is not "allies").
 
     Example:
         >>> m = PhraseMatcher([("csp", "umfassende strategische Partnerschaft")])
@@ -304,8 +305,26 @@ class PhraseMatcher:
                 if not (first.islower() or (i == 0 and first[:1].isupper() and first[1:].islower()) or not first.isalpha()):
                     return None
             return 100.0
+        if var.n_words == 1 and size == 1 and not _same_stem(lower, var.joined):
+            return None
         score = fuzz.ratio(lower, var.joined, score_cutoff=self.cutoff)
         return score or None
+
+
+def _same_stem(word: str, phrase: str) -> bool:
+    """Whether two single words differ only in their ending (inflection), as "Bündnisse" and
+    "Bündnis" do; "alles" and "allies" differ inside the word and are different words.
+
+    Example:
+        >>> _same_stem("bundnisse", "bundnis"), _same_stem("alles", "allies")
+        (True, False)
+    """
+    common = 0
+    for x, y in zip(word, phrase):
+        if x != y:
+            break
+        common += 1
+    return common >= min(len(word), len(phrase)) - 1
 
 
 def _same_shape(var: _Variant, window: Sequence[Token]) -> bool:
