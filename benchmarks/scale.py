@@ -132,10 +132,10 @@ def one_run(args) -> dict:
             report = run([args.folder], config, embedder=embedder, nli=nli, progress=timings)
         findings = report.findings()
         folder = Path(args.folder).resolve()
-        new_docs = [d for d in report.documents if Path(d.path).resolve().parent == folder]
+        new_docs = {d.id for d in report.documents if Path(d.path).resolve().parent == folder}
         row |= {
             "articles": len(new_docs),
-            "claims": sum(1 for c in report.claims if c.doc_id in {d.id for d in new_docs}),
+            "claims": sum(1 for c in report.claims if c.doc_id in new_docs),
             "candidate_pairs": len(report.verdicts) + int(report.meta.get("prefilter_dropped", 0)),
             "pairs_checked": len(report.verdicts),
             "nli_inputs": nli.inputs,
@@ -218,8 +218,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.replot:
         with open(args.replot, newline="", encoding="utf-8") as fh:
-            rows = [{k: (float(v) if k in ("wall_s",) else int(v) if k == "articles" else v) for k, v in r.items()}
-                    for r in csv.DictReader(fh)]
+            rows = [r | {"wall_s": float(r["wall_s"]), "articles": int(r["articles"])} for r in csv.DictReader(fh)]
         plot(rows, args.replot.with_suffix(".png"))
         print(f"wrote {args.replot.with_suffix('.png')}")
         return
