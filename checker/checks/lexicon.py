@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import os
 import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -319,12 +320,7 @@ def _same_stem(word: str, phrase: str) -> bool:
         >>> _same_stem("bundnisse", "bundnis"), _same_stem("alles", "allies")
         (True, False)
     """
-    common = 0
-    for x, y in zip(word, phrase):
-        if x != y:
-            break
-        common += 1
-    return common >= min(len(word), len(phrase)) - 1
+    return len(os.path.commonprefix((word, phrase))) >= min(len(word), len(phrase)) - 1
 
 
 def _same_shape(var: _Variant, window: Sequence[Token]) -> bool:
