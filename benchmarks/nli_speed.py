@@ -23,8 +23,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from checker.encoder import load_tokenizer  # noqa: E402
-from checker.nli_model import DEFAULT_MODEL_DIR, length_batches, load_model, pad_batch, softmax  # noqa: E402
+from checker.model.encoder import load_tokenizer  # noqa: E402
+from checker.model.nli import DEFAULT_MODEL_DIR, length_batches, load_model, pad_batch, softmax  # noqa: E402
 
 
 def news_pairs(tok, n: int, tokens: int = 40) -> list[tuple[str, str]]:
@@ -75,7 +75,7 @@ class OrtRunner:
 
 def export_variants(model, folder: Path) -> dict[str, Path]:
     """fp32 ONNX, int8 of the plain graph, and int8 of the BERT-fused graph (the one vncheck uses)."""
-    from checker.nli_onnx import export_onnx, fuse, fuse_and_quantize
+    from checker.model.onnx_export import export_onnx, fuse, fuse_and_quantize
 
     heads, hidden = model.encoder.config.num_attention_heads, model.encoder.config.hidden_size
     fp32 = export_onnx(model, folder / "nli-fp32.onnx")
@@ -138,9 +138,9 @@ def main() -> None:
     sets = None
     if not args.skip_accuracy:
         try:
-            from checker import nli_data
+            from checker.model import train_data
 
-            sets = nli_data.held_out_sets(nli_data.shared_data_dir(args.data_dir))
+            sets = train_data.held_out_sets(train_data.shared_data_dir(args.data_dir))
         except Exception as exc:  # the shared data is optional for this benchmark
             print(f"accuracy skipped: {exc}")
 

@@ -352,7 +352,7 @@ def _read_pairs(path: Path) -> list[tuple[str, str]]:
 @domain_errors
 def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
     """Evaluate an NLI model on TSV (header premise, hypothesis, label: entailment/neutral/contradiction)."""
-    from .nli_eval import evaluate_file, format_table
+    from .model.evaluate import evaluate_file, format_table
 
     nli = _nli_scorer(nli_model, nli_backend)
     result = evaluate_file(Path(tsv), nli)
@@ -384,7 +384,7 @@ def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
 @domain_errors
 def train_nli(data_dir, run_dir, out_dir, device, n_english, n_wmt, n_codeswitch, dictionary, xnli_repeats, epochs, max_steps, lr, seed, init_from) -> None:
     """Train vncheck's own NLI model (reads ../shared/data; resumable; writes safetensors)."""
-    from .nli_train import TrainConfig, train
+    from .model.train import TrainConfig, train
 
     cfg = TrainConfig(data_dir=data_dir, run_dir=run_dir, device=device, n_english=n_english, n_wmt=n_wmt,
                       xnli_repeats=xnli_repeats, n_codeswitch=n_codeswitch, dictionary=dictionary, epochs=epochs, max_steps=max_steps, lr=lr, seed=seed,

@@ -245,7 +245,7 @@ def tiny_hf_nli(tmp_path_factory):
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
-    from checker.encoder import load_tokenizer
+    from checker.model.encoder import load_tokenizer
 
     folder = tmp_path_factory.mktemp("tiny-nli")
     torch.manual_seed(0)

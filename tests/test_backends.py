@@ -7,7 +7,7 @@ import pytest
 from checker.backends.fake import HashingEmbedder, RuleNli
 from checker.backends.registry import available, get_embedder, get_nli
 from checker.errors import ModelLoadError
-from checker.nli_model import length_batches, to_label_dicts
+from checker.model.nli import length_batches, to_label_dicts
 from checker.records import NLI_LABELS
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from checker import encoder
+from checker.model import encoder
 
 
 def test_encoder_dequantize_q4_nibble_layout():

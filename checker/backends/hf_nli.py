@@ -8,8 +8,8 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import BackendError, ModelLoadError
-from ..nli_model import length_batches, pad_batch, softmax, to_label_dicts
-from ..nli_onnx import build_onnx
+from ..model.nli import length_batches, pad_batch, softmax, to_label_dicts
+from ..model.onnx_export import build_onnx
 from .onnx_runtime import open_session, try_onnx
 from .registry import register_nli
 
@@ -55,8 +55,8 @@ class OwnNli(_BatchedNli):
 
     def __init__(self, path: str | None = None, runtime: str = "auto", cache_dir: str | None = None,
                  threads: int | None = None) -> None:
-        from ..encoder import load_tokenizer
-        from ..nli_model import DEFAULT_MODEL_DIR, load_model
+        from ..model.encoder import load_tokenizer
+        from ..model.nli import DEFAULT_MODEL_DIR, load_model
 
         model_dir = Path(path) if path else DEFAULT_MODEL_DIR
         self.tokenizer = load_tokenizer()
@@ -89,7 +89,7 @@ class OwnNli(_BatchedNli):
 def _read_id2label(model_dir: Path) -> dict[int, str]:
     import json
 
-    from ..nli_model import CONFIG_FILE
+    from ..model.nli import CONFIG_FILE
 
     config = json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
     return {int(k): v for k, v in config["id2label"].items()}

@@ -1,6 +1,6 @@
 """ONNX for the local backends: export a torch model once into the cache, open sessions, fall back to torch.
 
-Shared by the e5 embedder (``backends/e5.py``) and the NLI model (``nli_onnx.py``).
+Shared by the e5 embedder (``backends/e5.py``) and the NLI model (``model/onnx_export.py``).
 """
 from __future__ import annotations
 

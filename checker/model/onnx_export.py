@@ -10,8 +10,8 @@ import hashlib
 import logging
 from pathlib import Path
 
-from .backends.onnx_runtime import build_once, export_graph
-from .nli_model import DEFAULT_MODEL_DIR, WEIGHTS_FILE, load_model
+from ..backends.onnx_runtime import build_once, export_graph
+from .nli import DEFAULT_MODEL_DIR, WEIGHTS_FILE, load_model
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def build_onnx(model_dir: Path | str = DEFAULT_MODEL_DIR, cache_dir: Path | None
         >>> path.suffix  # doctest: +SKIP
         '.onnx'
     """
-    from .config import default_cache_dir
+    from ..config import default_cache_dir
 
     model_dir = Path(model_dir)
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()

@@ -5,29 +5,29 @@ import random
 
 import pytest
 
-from checker import nli_data
+from checker.model import train_data
 from checker.errors import InputError
-from checker.nli_train import _batches
+from checker.model.train import _batches
 
 
 def test_nli_training_contradict_changes_a_year_or_number():
     rng = random.Random(1)
     text = "The treaty was signed in 1995 by 12 countries."
-    edited = nli_data._edit_number(text, rng)
+    edited = train_data._edit_number(text, rng)
     assert edited is not None and edited != text
     assert sum(a != b for a, b in zip(edited, text)) >= 1
 
 
 def test_nli_training_negation_in_both_languages():
-    assert nli_data._negate("The minister was in Berlin.", "en") == "The minister was not in Berlin."
-    assert nli_data._negate("Der Minister war in Berlin.", "de") == "Der Minister war nicht in Berlin."
-    assert nli_data._negate("The minister was not in Berlin.", "en") is None  # already negated
+    assert train_data._negate("The minister was in Berlin.", "en") == "The minister was not in Berlin."
+    assert train_data._negate("Der Minister war in Berlin.", "de") == "Der Minister war nicht in Berlin."
+    assert train_data._negate("The minister was not in Berlin.", "en") is None  # already negated
 
 
 def test_nli_training_month_swap_keeps_language():
-    edited = nli_data._edit_month("Die Wahl fand im März statt.", "de", random.Random(0))
+    edited = train_data._edit_month("Die Wahl fand im März statt.", "de", random.Random(0))
     assert edited is not None and "März" not in edited
-    assert any(m in edited for m in nli_data._MONTHS["de"])
+    assert any(m in edited for m in train_data._MONTHS["de"])
 
 
 def test_nli_training_batches_cover_every_row_once_and_group_lengths():
@@ -41,15 +41,15 @@ def test_nli_training_batches_cover_every_row_once_and_group_lengths():
 
 def test_nli_training_missing_shared_data_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.delenv("VNCHECK_DATA", raising=False)
-    monkeypatch.setattr(nli_data, "DEFAULT_SHARED", tmp_path / "nowhere")
+    monkeypatch.setattr(train_data, "DEFAULT_SHARED", tmp_path / "nowhere")
     with pytest.raises(InputError, match="shared training data"):
-        nli_data.shared_data_dir(tmp_path / "absent")
+        train_data.shared_data_dir(tmp_path / "absent")
 
 
 def test_code_switching_dictionary_and_replacement(tmp_path):
     import random
 
-    from checker.nli_codeswitch import code_switch, load_dictionary
+    from checker.model.codeswitch import code_switch, load_dictionary
 
     dictionary = tmp_path / "de-en"
     dictionary.write_text(
@@ -68,7 +68,7 @@ def test_code_switching_dictionary_and_replacement(tmp_path):
 
 def test_missing_dictionary_is_a_clear_error(tmp_path):
     from checker.errors import InputError
-    from checker.nli_codeswitch import load_dictionary
+    from checker.model.codeswitch import load_dictionary
 
     with pytest.raises(InputError, match="trans-de-en"):
         load_dictionary(tmp_path / "nope")

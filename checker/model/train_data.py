@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from .errors import InputError
+from ..errors import InputError
 
 LABELS = ("entailment", "neutral", "contradiction")
 NATURAL_EN = (
@@ -36,7 +36,7 @@ NATURAL_EN = (
     "sick_en_train.tsv.gz",
 )
 #: The shared data folder beside the repository (training and benchmarks only; users do not have it).
-DEFAULT_SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+DEFAULT_SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 HELD_OUT_ROWS = 600
 HELD_OUT_SEED = 20261123
 
@@ -210,7 +210,7 @@ def wmt_pairs(data_dir: Path, n: int, seed: int) -> list[Pair]:
 
 def codeswitch_pairs(pairs: list[Pair], data_dir: Path, dictionary: Path, seed: int) -> list[Pair]:
     """English pairs with about 40% of the words of the premise, the hypothesis or both made German."""
-    from .nli_codeswitch import code_switch, load_dictionary, word_counts
+    from .codeswitch import code_switch, load_dictionary, word_counts
 
     german = word_counts(r["de"] for r in read_tsv(data_dir / "parallel" / "wmt_news_de_en.tsv.gz"))
     table = load_dictionary(dictionary, german)

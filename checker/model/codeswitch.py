@@ -16,7 +16,7 @@ import random
 import re
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 
 #: Where ``apt install trans-de-en`` puts the dictionary.
 DEFAULT_DICTIONARY = Path("/usr/share/trans/de-en")

@@ -4,9 +4,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .backends.base import NliScorer
-from .errors import InputError
-from .records import NLI_LABELS
+from ..backends.base import NliScorer
+from ..errors import InputError
+from ..records import NLI_LABELS
 
 
 def read_labelled(path: Path) -> tuple[list[tuple[str, str, str]], list[str]]:

@@ -13,12 +13,12 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import ModelLoadError
-from .records import NLI_LABELS
+from ..errors import ModelLoadError
+from ..records import NLI_LABELS
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "vncheck-nli-v1"
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "vncheck-nli-v1"
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 WORD_EMBEDDINGS = "encoder.embeddings.word_embeddings.weight"

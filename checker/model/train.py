@@ -20,8 +20,8 @@ from typing import Callable
 
 import numpy as np
 
-from . import nli_data
-from .nli_model import DEFAULT_MODEL_DIR, WORD_EMBEDDINGS, build_model, length_batches, pad_batch, save_delta
+from . import train_data
+from .nli import DEFAULT_MODEL_DIR, WORD_EMBEDDINGS, build_model, length_batches, pad_batch, save_delta
 
 logger = logging.getLogger(__name__)
 
@@ -152,13 +152,13 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
 
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
-    data_dir = nli_data.shared_data_dir(cfg.data_dir)
+    data_dir = train_data.shared_data_dir(cfg.data_dir)
     run_dir = Path(cfg.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
 
-    pairs, manifest = nli_data.build_training_set(data_dir, cfg.seed, cfg.n_english, cfg.n_breaking, cfg.n_wmt, cfg.xnli_repeats,
+    pairs, manifest = train_data.build_training_set(data_dir, cfg.seed, cfg.n_english, cfg.n_breaking, cfg.n_wmt, cfg.xnli_repeats,
                                                      cfg.n_codeswitch, Path(cfg.dictionary))
-    held = nli_data.held_out_sets(data_dir)
+    held = train_data.held_out_sets(data_dir)
     log(f"training pairs: {len(pairs)} {manifest['counts']}; held-out: {{{', '.join(f'{k}: {len(v)}' for k, v in held.items())}}}")
     tok = load_tokenizer()
     ids = _tokenize(tok, pairs, cfg.max_length)
