@@ -368,13 +368,16 @@ def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
 @click.option("--run-dir", default=".train/nli-v1", show_default=True, help="Checkpoint folder; an existing checkpoint is resumed.")
 @click.option("--out", "out_dir", default=None, help="Where to export the best weights (default models/vncheck-nli-v1).")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
-@click.option("--english", "n_english", default=38000, show_default=True, help="English natural NLI pairs to sample.")
-@click.option("--wmt", "n_wmt", default=6000, show_default=True, help="Synthetic cross-lingual pairs from WMT translations.")
+@click.option("--english", "n_english", default=8000, show_default=True, help="English natural NLI pairs to sample.")
+@click.option("--news", "n_news", default=24000, show_default=True,
+              help="Targeted pairs from real German/English news: minimal-edit contradictions, translations and variants, same-story neutrals.")
+@click.option("--rte-repeats", default=1, show_default=True, help="Passes over the RTE-3 dev rows outside its held-out slice (4 language combinations).")
+@click.option("--wmt", "n_wmt", default=0, show_default=True, help="The older WMT-only synthetic cross-lingual pairs.")
 @click.option("--codeswitch", "n_codeswitch", default=0, show_default=True,
               help="Further English pairs made partly German with a German-English dictionary (code-switching).")
 @click.option("--dictionary", default="/usr/share/trans/de-en", show_default=True,
               help="Debian trans-de-en dictionary file, for --codeswitch.")
-@click.option("--xnli-repeats", default=2, show_default=True, help="Passes over the XNLI dev training rows (4 language combinations).")
+@click.option("--xnli-repeats", default=1, show_default=True, help="Passes over the XNLI dev training rows (4 language combinations).")
 @click.option("--epochs", default=1, show_default=True, help="Passes over the training mix.")
 @click.option("--max-steps", type=int, default=None, help="Stop after this many batches (the learning rate decays to zero there).")
 @click.option("--lr", default=4e-5, show_default=True, help="Peak learning rate (linear warm-up and decay).")
@@ -382,11 +385,12 @@ def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
 @click.option("--init-from", type=click.Path(file_okay=False), default=None,
               help="Continue from trained weights (a folder like models/vncheck-nli-v1) instead of the base encoder.")
 @domain_errors
-def train_nli(data_dir, run_dir, out_dir, device, n_english, n_wmt, n_codeswitch, dictionary, xnli_repeats, epochs, max_steps, lr, seed, init_from) -> None:
+def train_nli(data_dir, run_dir, out_dir, device, n_english, n_news, rte_repeats, n_wmt, n_codeswitch, dictionary, xnli_repeats, epochs,
+              max_steps, lr, seed, init_from) -> None:
     """Train vncheck's own NLI model (reads ../shared/data; resumable; writes safetensors)."""
     from .model.train import TrainConfig, train
 
-    cfg = TrainConfig(data_dir=data_dir, run_dir=run_dir, device=device, n_english=n_english, n_wmt=n_wmt,
+    cfg = TrainConfig(data_dir=data_dir, run_dir=run_dir, device=device, n_english=n_english, n_news=n_news, rte_repeats=rte_repeats, n_wmt=n_wmt,
                       xnli_repeats=xnli_repeats, n_codeswitch=n_codeswitch, dictionary=dictionary, epochs=epochs, max_steps=max_steps, lr=lr, seed=seed,
                       init_from=init_from)
     if out_dir:

@@ -39,6 +39,9 @@ NATURAL_EN = (
 DEFAULT_SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 HELD_OUT_ROWS = 600
 HELD_OUT_SEED = 20261123
+#: RTE-3 three-way dev, one line-parallel file per language combination (premise-hypothesis).
+RTE3_FILES = {"en-en": "rte3_en_dev.tsv", "de-de": "rte3_de_dev.tsv", "de-en": "rte3_deen_dev.tsv", "en-de": "rte3_ende_dev.tsv"}
+RTE3_HELD_OUT_FROM = 600  # rows 600.. (about 195 per file) are held out; the files differ by at most 2 dropped rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,11 +228,14 @@ def codeswitch_pairs(pairs: list[Pair], data_dir: Path, dictionary: Path, seed: 
 
 
 def build_training_set(data_dir: Path, seed: int, n_english: int, n_breaking: int, n_wmt: int, xnli_repeats: int,
-                       n_codeswitch: int = 0, dictionary: Path | None = None) -> tuple[list[Pair], dict]:
+                       n_codeswitch: int = 0, dictionary: Path | None = None, n_news: int = 0,
+                       rte_repeats: int = 0) -> tuple[list[Pair], dict]:
     """Assemble the training mix; returns (pairs, manifest with file hashes and counts).
 
     ``n_codeswitch`` further English pairs (not among the ``n_english`` plain ones) are
-    code-switched with the German-English ``dictionary``.
+    code-switched with the German-English ``dictionary``. ``n_news`` targeted pairs come from
+    real news (``news_pairs``); ``rte_repeats`` passes over the RTE-3 dev rows outside the
+    held-out slice, in all four language combinations.
     """
     rng = random.Random(seed)
     nli_dir = data_dir / "nli" / "train"
@@ -245,11 +251,21 @@ def build_training_set(data_dir: Path, seed: int, n_english: int, n_breaking: in
     train_rows, held_rows = xnli_split(data_dir)
     xnli = xnli_pairs(data_dir, train_rows) * xnli_repeats
     wmt = wmt_pairs(data_dir, n_wmt, seed) if n_wmt else []
-    pairs = english + switched + breaking + xnli + wmt
+    news = []
+    if n_news:
+        from .news_pairs import EVAL_PAIR_FILES, build_news_pairs, excluded_sources
+
+        news = build_news_pairs(data_dir, n_news, seed, excluded_sources(EVAL_PAIR_FILES))
+    rte = [p for combo in RTE3_FILES for p in rte3_pairs(data_dir, combo, held_out=False)] * rte_repeats
+    pairs = english + switched + breaking + xnli + wmt + news + rte
     rng.shuffle(pairs)
     files = [nli_dir / n for n in NATURAL_EN] + [nli_dir / "breaking_nli_en_train.tsv.gz"]
     files += [data_dir / "nli" / "dev" / "xnli_en_dev.tsv", data_dir / "nli" / "dev" / "xnli_de_dev.tsv"]
     files += [data_dir / "parallel" / "wmt_news_de_en.tsv.gz"]
+    if n_news:
+        files += [data_dir / "corpus" / name for name in ("bbc_en.jsonl.gz", "gnad_de.jsonl.gz", "wikinews_de.jsonl.gz")]
+    if rte_repeats:
+        files += [data_dir / "nli" / "dev" / name for name in RTE3_FILES.values()]
     counts: dict[str, int] = {}
     for p in pairs:
         key = p.source.split(":")[0]
@@ -264,7 +280,20 @@ def build_training_set(data_dir: Path, seed: int, n_english: int, n_breaking: in
     return pairs, manifest
 
 
-def held_out_sets(data_dir: Path) -> dict[str, list[Pair]]:
-    """The fixed XNLI dev slice used for model selection, per language combination."""
+def rte3_pairs(data_dir: Path, combo: str, held_out: bool) -> list[Pair]:
+    """RTE-3 dev pairs of one language combination: the held-out slice (rows from
+    ``RTE3_HELD_OUT_FROM`` on, the same pair ids in all four parallel files) or the rest."""
+    pairs = read_nli(data_dir / "nli" / "dev" / RTE3_FILES[combo], f"rte3:{combo}")
+    return pairs[RTE3_HELD_OUT_FROM:] if held_out else pairs[:RTE3_HELD_OUT_FROM]
+
+
+def held_out_sets(data_dir: Path, news_dev: Path | None = None) -> dict[str, list[Pair]]:
+    """The fixed held-out sets used for model selection: the XNLI dev slice per language
+    combination, the RTE-3 held-out slice (four combinations together), and the dev split of
+    the project's news pairs (never the frozen test split)."""
     _, held = xnli_split(data_dir)
-    return {combo: xnli_pairs(data_dir, held, combos=(combo,)) for combo in ("en-en", "de-de", "de-en")}
+    sets = {combo: xnli_pairs(data_dir, held, combos=(combo,)) for combo in ("en-en", "de-de", "de-en")}
+    sets["rte3"] = [p for combo in RTE3_FILES for p in rte3_pairs(data_dir, combo, held_out=True)]
+    if news_dev is not None and news_dev.is_file():
+        sets["news-dev"] = read_nli(news_dev, "news-dev")
+    return sets
