@@ -244,15 +244,26 @@ def edit_country(text: str, lang: str, rng: random.Random) -> str | None:
     return re.sub(rf"(?<![\w-]){re.escape(old)}(?![\w-])", new, text, count=1)
 
 
+_NOT_NAMES = {"The", "A", "An", "On", "In", "At", "By", "After", "Before", "When", "Then", "But", "And", "Last", "This",
+              "Der", "Die", "Das", "Ein", "Eine", "Am", "Im", "Nach", "Vor", "Als", "Dann", "Aber", "Und", "Doch", "Auch"}
 _NAME = r"(?:[A-ZÄÖÜ][\w'.-]+(?: [A-ZÄÖÜ][\w'.-]+){0,2})"
 
 
 def edit_role_swap(text: str, lang: str, rng: random.Random) -> str | None:
     verbs = "|".join(re.escape(v) for v in sorted(edit_lists()["role_verbs"][lang], key=len, reverse=True))
     m = re.search(rf"(?<![\w-])({_NAME}) ({verbs}) ({_NAME})(?![\w-])", text)
-    if not m or m.group(1) == m.group(3) or m.start() == 0 and m.group(1).split()[0] in ("The", "Der", "Die", "Das"):
+    if not m:
         return None
-    return text[: m.start()] + f"{m.group(3)} {m.group(2)} {m.group(1)}" + text[m.end() :]
+    # A capitalised run may begin with a sentence-initial word ("On Sunday Arsenal"): the
+    # party is what follows the last such word.
+    first = m.group(1).split()
+    while first and (first[0] in _NOT_NAMES or first[0] in edit_lists()["weekdays"][lang] or first[0] in edit_lists()["months"][lang]):
+        first.pop(0)
+    a, b = " ".join(first), m.group(3)
+    if not a or a == b:
+        return None
+    start = m.start(1) + len(m.group(1)) - len(a)
+    return text[:start] + f"{b} {m.group(2)} {a}" + text[m.end() :]
 
 
 CONTRADICTIONS: dict[str, Callable[[str, str, random.Random], str | None]] = {
