@@ -54,11 +54,13 @@ class Config:
     slot_partners: int = 4  # partners per claim that share a blocking key (same relation/event/measure)
     topic_similarity: float = 0.88  # cosine for grouping near-paraphrases into one topic
     max_bytes: int = 2_000_000  # larger documents are skipped with a warning
+    document_seconds: float | None = 120.0  # a document taking longer to split is skipped with a warning (None: no limit)
     lexicon_paths: tuple[str, ...] = ()
     knn_method: str = "auto"  # nearest-neighbour search: auto, exact or usearch (see checker/knn.py)
     # Cheap filters before NLI (checker/prefilter.py): similarity-only pairs with nothing to
     # compare are dropped, near-duplicates skip NLI. Slot-key pairs always pass.
     prefilter: bool = True
+    checkworthy_only: bool = True  # pair only claims with a content anchor (checker/checkworthy.py)
     prefilter_similarity: float = 0.90  # similarity-only pairs at or above this always go to NLI
     # NLI budget (checker/prefilter.py, rule 3): each claim's closest similarity-only partners
     # that NLI verifies; the others get the structured checks (and NLI where those find

@@ -30,6 +30,9 @@ SWITCH_MIN_CONFIDENCE = 0.9
 #: ... and the sentence has at least this many words (short ones are mostly names and numbers).
 SWITCH_MIN_WORDS = 6
 OTHER_MIN_WORDS = 8
+#: Labels that name no language: py3langid's "zxx" (no linguistic content) wins on tables
+#: of numbers and names, but says nothing about the language of the words around them.
+NO_LANGUAGE = frozenset({"zxx"})
 
 
 @functools.lru_cache(maxsize=1)
@@ -77,14 +80,17 @@ def detect_language(text: str) -> tuple[Lang, float]:
     """
     if not text.strip():
         return "other", 0.0
-    ranked = identify(text)
+    ranked = [(code, p) for code, p in identify(text) if code not in NO_LANGUAGE]
+    if not ranked:
+        return "other", 0.0
     top, p_top = ranked[0]
     if top in ("de", "en"):
         return top, p_top  # type: ignore[return-value]
     probs = dict(ranked)
     best = max(("de", "en"), key=lambda c: probs.get(c, 0.0))
-    if p_top < OTHER_MIN_CONFIDENCE and probs.get(best, 0.0) >= 0.1:
-        return best, probs[best]  # type: ignore[return-value]
+    # Below OTHER_MIN_CONFIDENCE langid is guessing: never reject a text on a guess.
+    if p_top < OTHER_MIN_CONFIDENCE:
+        return best, probs.get(best, 0.0)  # type: ignore[return-value]
     return "other", p_top
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from contextlib import nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, Sequence
 
 import numpy as np
@@ -18,11 +19,13 @@ from .archive import AddResult, Archive
 from .backends.base import Embedder, NliScorer
 from .backends.registry import get_embedder, get_nli
 from .checks.keys import slot_keys
+from .checkworthy import drop_unworthy, unworthy_claims
 from .cluster import group_topics, merge_pairs, nearest_pairs, slot_pairs
 from .config import Config
 from .embed import embed_claims
-from .errors import InputError
+from .errors import E_ARCHIVE_DIMENSIONS, E_ARCHIVE_NO_CLAIMS, E_NOTHING_TO_CHECK, E_UNKNOWN_ENGINE, InputError
 from .ingest import discover, load_documents
+from .pair_cache import with_pair_cache
 from .records import CandidatePair, Claim, Cluster, Document, PairVerdict, Report, Skipped, Verdict
 from .segment import segment_all
 from .verify import SlotCache, verify_pairs
@@ -67,7 +70,11 @@ def load_embedder(config: Config, progress: ProgressSink | None = None) -> Embed
 
 
 def load_nli(config: Config, progress: ProgressSink | None = None) -> NliScorer | None:
-    """The NLI scorer named in ``config`` (a local HF model path wins), or None."""
+    """The NLI scorer named in ``config`` (a local HF model path wins), or None.
+
+    Unless ``config.cache_dir`` is None, the scorer reads and writes the pair-score cache
+    there (``checker.pair_cache``), keyed by the model's weights.
+    """
     progress = progress or _Silent()
     if config.nli_model_path:
         name, options = "hf-local.v1", {"path": config.nli_model_path, "device": config.device}
@@ -79,14 +86,31 @@ def load_nli(config: Config, progress: ProgressSink | None = None) -> NliScorer 
         from .backends.distributed import RayNli
 
         with progress.stage("Starting Ray workers (NLI model)", None):
-            return RayNli(name, options, workers=config.ray_workers, address=config.ray_address)
-    with progress.stage("Loading NLI model", None):
-        return get_nli(name, **options)
+            scorer = RayNli(name, options, workers=config.ray_workers, address=config.ray_address)
+    else:
+        with progress.stage("Loading NLI model", None):
+            scorer = get_nli(name, **options)
+    # Every backend, on either engine, answers known pairs from the pair-score cache.
+    variant = "int8" if options.get("runtime") == "onnx-int8" else ""
+    return with_pair_cache(scorer, config.cache_dir, _nli_weights(name, options), variant)
+
+
+def _nli_weights(name: str, options: dict) -> list[Path]:
+    """The files an NLI backend's scores depend on: their sha256 is part of the pair cache's model id,
+    so a retrained model never reuses the old model's scores."""
+    if name == "vncheck-nli.v1":
+        from .model.nli import CONFIG_FILE, DEFAULT_MODEL_DIR, WEIGHTS_FILE
+
+        folder = Path(options.get("path") or DEFAULT_MODEL_DIR)
+        return [folder / WEIGHTS_FILE, folder / CONFIG_FILE]
+    if name == "hf-local.v1":  # weights, config (label order) and tokenizer files: everything in the folder
+        return sorted(p for p in Path(options["path"]).iterdir() if p.is_file())
+    return []  # no weight files (the fake backend): the name alone identifies it
 
 
 def _engine(config: Config) -> str:
     if config.engine not in ("local", "ray"):
-        raise InputError(f"Unknown engine '{config.engine}'.", "use local or ray.")
+        raise InputError(f"Unknown engine '{config.engine}'.", "use local or ray.", code=E_UNKNOWN_ENGINE)
     return config.engine
 
 
@@ -139,7 +163,7 @@ def read_inputs(paths: Sequence[str], config: Config, progress: ProgressSink | N
     files = discover(paths)
     documents, skipped_docs = load_documents(files, max_bytes=config.max_bytes)
     with progress.stage("Splitting documents into claims", len(documents)) as bar:
-        claims, skipped_sentences, empty_docs = segment_all(documents, bar.update)
+        claims, skipped_sentences, empty_docs = segment_all(documents, bar.update, seconds=config.document_seconds)
     empty_ids = {s.where for s in empty_docs}
     documents = [d for d in documents if d.id not in empty_ids]
     claims = [c for c in claims if c.doc_id not in empty_ids]
@@ -147,7 +171,8 @@ def read_inputs(paths: Sequence[str], config: Config, progress: ProgressSink | N
     warnings = [s.reason for s in skipped_docs]
     if not documents:
         detail = "; ".join(warnings[:3]) or "no readable document"
-        raise InputError(f"No document could be checked ({detail}).", "pass .txt, .md or .html files in German or English.")
+        raise InputError(f"No document could be checked ({detail}).", "pass .txt, .md or .html files in German or English.",
+                         code=E_NOTHING_TO_CHECK)
     return Inputs(documents, claims, tuple(skipped_docs) + tuple(skipped_sentences), warnings)
 
 
@@ -206,8 +231,11 @@ def score_pairs(
     config: Config,
     progress: ProgressSink,
     index: knn.KnnIndex | None = None,
-) -> tuple[list[Cluster], list[PairVerdict], dict[str, str]]:
-    """Prefilter (when ``config.prefilter``), topics, then verdicts for the candidate pairs.
+) -> tuple[list[Cluster], list[PairVerdict], dict[str, str], tuple[Skipped, ...]]:
+    """Check-worthiness, prefilter (when ``config.prefilter``), topics, then verdicts for the candidate pairs.
+
+    Pairs with a claim that has no content anchor (``checker.checkworthy``) are dropped first
+    when ``config.checkworthy_only``.
 
     The NLI budget (``config.nli_partners``) applies when ``claims`` holds at least
     ``config.nli_budget_from`` claims.
@@ -223,27 +251,35 @@ def score_pairs(
         progress: progress sink.
         index: a ready k-NN index over ``vectors`` for the topic step (built when None).
     Returns:
-        (clusters, verdicts, meta notes for the report).
+        (clusters, verdicts, meta notes for the report, the paired claims that were not check-worthy).
     """
     from .prefilter import prefilter
 
     meta: dict[str, str] = {}
     duplicates: dict[tuple[str, str], float] = {}
     beyond_budget: frozenset[tuple[str, str]] = frozenset()
+    unworthy: dict[str, Skipped] = {}
+    if config.checkworthy_only:
+        paired = {cid: slots.claims[cid] for p in pairs for cid in (p.a, p.b)}
+        unworthy = unworthy_claims(paired.values(), slots.own_slots)
+        before = len(pairs)
+        pairs = drop_unworthy(pairs, unworthy)
+        meta["not_checkworthy_claims"] = str(len(unworthy))
+        meta["not_checkworthy_pairs"] = str(before - len(pairs))
     if config.prefilter:
         partners = config.nli_partners if len(claims) >= config.nli_budget_from else 0
         result = prefilter(pairs, slots.claims, slots.get, keyed, config.prefilter_similarity, config.duplicate_ratio, lexicon,
                            partners)
         pairs, duplicates, beyond_budget = result.pairs, result.duplicates, result.beyond_budget
-        meta = {"prefilter_dropped": str(result.dropped), "near_duplicates": str(len(duplicates)),
-                "beyond_nli_budget": str(len(beyond_budget))}
+        meta |= {"prefilter_dropped": str(result.dropped), "near_duplicates": str(len(duplicates)),
+                 "beyond_nli_budget": str(len(beyond_budget))}
     with progress.stage("Grouping topics", None):
         clusters, pairs, topics = group_topics(claims, vectors, pairs, threshold=config.topic_similarity,
                                                method=config.knn_method, index=index)  # type: ignore[arg-type]
     with progress.stage("Scoring claim pairs", len(pairs)) as bar:
         verdicts = verify_pairs(pairs, slots.claims, slots.documents, nli, lexicon, topics, progress=bar.update,
                                 slots=slots, duplicates=duplicates, beyond_budget=beyond_budget)
-    return clusters, verdicts, meta
+    return clusters, verdicts, meta, tuple(unworthy.values())
 
 
 def _ensure_backends(config: Config, embedder, nli, progress):
@@ -256,14 +292,14 @@ def _ensure_backends(config: Config, embedder, nli, progress):
 
 
 def _report(documents, claims, clusters, verdicts, inputs: Inputs, warnings, embedder, nli, min_score: float,
-            meta: dict[str, str]) -> Report:
+            meta: dict[str, str], unworthy: Sequence[Skipped] = ()) -> Report:
     """Assemble the Report; the scorers line names the checks and the NLI backend that ran."""
     return Report(
         documents=tuple(documents),
         claims=tuple(claims),
         clusters=tuple(clusters),
         verdicts=tuple(verdicts),
-        skipped=inputs.skipped,
+        skipped=inputs.skipped + tuple(unworthy),
         warnings=tuple(warnings),
         scorers=("checks",) + ((f"nli:{nli.name}",) if nli is not None else ()),
         embedder=embedder.name,
@@ -314,8 +350,8 @@ def run(
     index = knn.build(vectors, config.knn_method)  # type: ignore[arg-type]  # one index for pairs and topics
     with progress.stage("Finding candidate pairs", None):
         pairs, keyed = find_pairs(claims, vectors, keys, config, index=index)
-    clusters, verdicts, meta = score_pairs(claims, vectors, pairs, keyed, slots, nli, lexicon, config, progress, index)
-    return _report(documents, claims, clusters, verdicts, inputs, warnings, embedder, nli, config.min_score, meta)
+    clusters, verdicts, meta, unworthy = score_pairs(claims, vectors, pairs, keyed, slots, nli, lexicon, config, progress, index)
+    return _report(documents, claims, clusters, verdicts, inputs, warnings, embedder, nli, config.min_score, meta, unworthy)
 
 
 def index_paths(
@@ -386,9 +422,9 @@ def check_against(
 
     Only the new documents are segmented and embedded. Archive claims are paired only with
     new claims (never with each other): each new claim gets its nearest archive and new
-    claims and its slot-key partners. An archive document with the same id as a new one is
-    left out (the new version is the one being checked). The report holds the new documents
-    plus the archive documents that appear in findings.
+    claims and its slot-key partners. The archived version of a file that is checked again
+    is left out (the new version is the one being checked). The report holds the new documents
+    plus the archive documents that appear in findings (``Document.from_archive`` set).
 
     Args:
         paths: the new files and folders.
@@ -413,20 +449,23 @@ def check_against(
     inputs = read_inputs(paths, config, progress)
     documents, claims, warnings = inputs.documents, inputs.claims, list(inputs.warnings)
     embedder, nli = _ensure_backends(config, embedder, nli, progress)
+    # An archived version of a file being checked again is left out: the new text is the one
+    # checked. (Ids equal to a new document's are left out too, so claim ids never clash.)
+    superseded = list(archive.stored_ids([d.path for d in documents]).values())
     with progress.stage("Loading the archive", None):
-        stored = archive.load(embedder.name, exclude_docs=[d.id for d in documents])
-    superseded = archive.documents([d.id for d in documents])
+        stored = archive.load(embedder.name, exclude_docs=superseded + [d.id for d in documents])
     if superseded:
-        logger.info("%d new documents replace archived ones with the same id in this check: %s",
-                    len(superseded), ", ".join(d.id for d in superseded[:5]))
+        logger.info("%d new documents replace their archived versions in this check: %s",
+                    len(superseded), ", ".join(superseded[:5]))
     if not stored.claims:
         raise InputError(f"The archive '{archive.path}' holds no claims embedded with '{embedder.name}'.",
-                         f"add documents with `vncheck index add PATH... --embedder {embedder.name}` first.")
+                         f"add documents with `vncheck index add PATH... --embedder {embedder.name}` first.",
+                         code=E_ARCHIVE_NO_CLAIMS)
     with progress.stage("Embedding claims", len(claims)) as bar:
         vectors = embed_claims(claims, embedder, config.cache_dir, bar.update)
     if vectors.shape[1] != stored.vectors.shape[1]:
         raise InputError(f"Archive vectors have {stored.vectors.shape[1]} dimensions, '{embedder.name}' gives {vectors.shape[1]}.",
-                         "rebuild the archive with this embedder.")
+                         "rebuild the archive with this embedder.", code=E_ARCHIVE_DIMENSIONS)
     lexicon = load_lexicon(config.lexicon_paths)
     new_docs = {d.id: d for d in documents}
     new_slots = SlotCache({c.id: c for c in claims}, new_docs, lexicon)
@@ -447,7 +486,7 @@ def check_against(
     row_of = {c.id: i for i, c in enumerate(everything)}
     involved = [c for c in everything if c.id in by_id]
     involved_vectors = all_vectors[[row_of[c.id] for c in involved]] if involved else all_vectors[:0]
-    clusters, verdicts, meta = score_pairs(involved, involved_vectors, pairs, keyed, slots, nli, lexicon, config, progress)
+    clusters, verdicts, meta, unworthy = score_pairs(involved, involved_vectors, pairs, keyed, slots, nli, lexicon, config, progress)
     # Report: new documents, plus archive documents that appear in findings (with all their claims).
     min_score = config.min_score
     in_findings = {by_id[cid].doc_id for v in verdicts
@@ -460,4 +499,5 @@ def check_against(
     clusters = [cl for cl in clusters if len({by_id[i].doc_id for i in cl.claim_ids}) >= 2]
     meta = meta | {"archive": str(archive.path), "archive_documents": str(len(stored.documents)),
                    "archive_claims": str(len(stored.claims))}
-    return _report(shown_docs, shown_claims, clusters, verdicts, inputs, warnings, embedder, nli, min_score, meta)
+    unworthy = tuple(u for u in unworthy if by_id[u.where].doc_id in new_docs)
+    return _report(shown_docs, shown_claims, clusters, verdicts, inputs, warnings, embedder, nli, min_score, meta, unworthy)

@@ -6,9 +6,14 @@ Every stage takes and returns these frozen dataclasses; ids are stable strings
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:  # only for the annotation; checker.baseline imports this module
+    from .baseline import BaselineMatch
 
 Lang = Literal["de", "en", "other"]
 
@@ -31,6 +36,8 @@ class Document:
 
     ``text`` is the decoded original text (tags and all, for HTML); every claim's
     ``start``/``end`` index into it, so ``text[start:end]`` is the raw sentence.
+    ``from_archive`` is True for documents read back from an archive (``check --against``),
+    which the reports mark.
     """
 
     id: str
@@ -40,6 +47,7 @@ class Document:
     title: str | None = None
     published: dt.date | None = None
     encoding: str = "utf-8"
+    from_archive: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +136,8 @@ class Report:
     min_score: float = 0.5
     version: str = ""
     meta: dict[str, str] = field(default_factory=dict)
+    #: Set by ``checker.baseline.apply_baseline`` when the run was checked against a baseline file.
+    baseline: BaselineMatch | None = None
 
     def findings(self) -> tuple[PairVerdict, ...]:
         """Verdicts that are reported as findings: contradictions and agreements at or above ``min_score``."""
@@ -136,3 +146,33 @@ class Report:
             for v in self.verdicts
             if v.label in (Verdict.CONTRADICTS, Verdict.AGREES) and v.score >= self.min_score
         )
+
+
+def finding_fingerprint(kind: str, text_a: str, text_b: str) -> str:
+    """Stable key of a finding, from its content only: its kind and its two claim texts.
+
+    Finding ids ("f001") renumber whenever the inputs change, so a CI baseline
+    keys accepted findings by this instead. The texts are normalised (Unicode
+    NFKC, case folded, whitespace runs collapsed) and sorted, so A/B order,
+    document names and sentence positions do not matter.
+
+    Args:
+        kind: "contradiction" or "agreement".
+        text_a: One claim's text.
+        text_b: The other claim's text.
+
+    Returns:
+        16 lowercase hex digits (the start of a SHA-256).
+
+    Example:
+        >>> finding_fingerprint("contradiction", "A  b.", "c") == finding_fingerprint("contradiction", "C", "a b.")
+        True
+    """
+    texts = sorted(_normalise_for_fingerprint(t) for t in (text_a, text_b))
+    # Normalised texts hold no newline, so the joined key is unambiguous; "v1" names this recipe.
+    key = "\n".join(["v1", kind.strip().lower(), *texts])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _normalise_for_fingerprint(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())

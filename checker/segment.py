@@ -10,16 +10,20 @@ logged at debug level.
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import logging
 import re
+import time
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from .errors import E_TOO_SLOW
 from .ingest import E_NO_SENTENCES, input_error
 from .language import sentence_language
 from .records import Claim, Document, Lang, Skipped
+from .safe_text import visible_name
 from .textclean import (
     Markup,
     TableRow,
@@ -55,6 +59,22 @@ MIN_ROW_WORDS = 3
 #: A line without final punctuation up to this length is a heading; longer ones are
 #: sentences that lost their full stop.
 HEADING_MAX_WORDS = 16
+#: Seconds one document may take to be split into claims; a document that takes longer is
+#: skipped with a warning (every stage is linear, so only a very large, very odd document
+#: on a busy machine gets there: 2 MB of German prose takes about 20 s on 2 cores).
+DOCUMENT_SECONDS = 120.0
+#: The sentence splitters see at most this many characters at a time (see ``_split_bounded``):
+#: a news sentence has up to a few hundred, so only a sentence of over 1,500 is ever cut.
+MAX_SPLIT_CHARS = 2000
+
+
+class SegmentTimeout(Exception):
+    """Splitting a document took longer than its budget (``DOCUMENT_SECONDS``)."""
+
+
+def _check(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise SegmentTimeout
 
 
 @functools.lru_cache(maxsize=1)
@@ -89,22 +109,57 @@ def _split_german(block: str) -> list[tuple[int, int]]:
 
 
 def _split_english(block: str) -> list[tuple[int, int]]:
-    pieces = _pysbd().segment(block)
+    # pysbd's own ``segment`` finds each sentence by searching the text from its start again,
+    # which is quadratic in the number of sentences (2,000 "Nr." took seconds); its processor
+    # gives the sentences, and they are located here in one forward pass.
     spans, pos = [], 0
-    if "".join(pieces) == block:  # pysbd with clean=False returns the text in pieces
-        for piece in pieces:
-            spans.append((pos, pos + len(piece)))
-            pos += len(piece)
-        return spans
-    for piece in pieces:  # fall back to locating each piece
-        piece = piece.strip()
-        at = block.find(piece, pos) if piece else -1
-        if at < 0:
-            logger.debug("pysbd piece not found in block; keeping the block whole")
-            return [(0, len(block))]
+    for sentence in _pysbd().processor(block).process():
+        piece = sentence.strip()
+        if not piece:
+            continue
+        at = block.find(piece, pos)
+        if at < 0:  # pysbd changed the text of this piece; its words stay out, as pysbd's spans did
+            logger.debug("pysbd piece not found in block: %r", piece[:80])
+            continue
         spans.append((at, at + len(piece)))
         pos = at + len(piece)
     return spans
+
+
+def _window_end(text: str, start: int, size: int) -> int:
+    """End of a window of at most ``size`` characters from ``start``, after a space when the
+    second half of the window has one (so no word is cut), else exactly ``size``."""
+    end = start + size
+    cut = text.rfind(" ", start + size // 2, end)
+    if cut < 0:
+        cut = max(text.rfind(c, start + size // 2, end) for c in "\n\t\u00a0\u3000")
+    return cut + 1 if cut >= 0 else end
+
+
+def _split_bounded(text: str, split: Callable[[str], list[tuple[int, int]]], size: int) -> list[tuple[int, int]]:
+    """``split(text)``, given at most ``size`` characters at a time.
+
+    The splitters are slow on long text without sentence ends (pysbd rescans the line for
+    every abbreviation, SoMaJo for runs of "1."), so a long block is split window by window:
+    all sentences of a window but the last are kept, and the next window starts at that last
+    one, which may go on past the window's end. So text splits as it would whole, as long as
+    no sentence is longer than three quarters of a window; such a sentence is cut at a space.
+    """
+    if len(text) <= size:
+        return split(text)
+    out: list[tuple[int, int]] = []
+    pos = 0
+    while len(text) - pos > size:
+        end = _window_end(text, pos, size)
+        spans = split(text[pos:end])
+        if len(spans) >= 2 and spans[-1][0] >= (end - pos) // 4:
+            out += [(pos + s, pos + e) for s, e in spans[:-1]]
+            pos += spans[-1][0]
+        else:  # no sentence ends in the window past its first quarter: cut the long one
+            out += [(pos + s, pos + e) for s, e in spans]
+            pos = end
+    out += [(pos + s, pos + e) for s, e in split(text[pos:])]
+    return out
 
 
 # A web domain opening a sentence ("... erheben. op-online.de berichtet, ...") starts in lower
@@ -126,12 +181,14 @@ def _split_at_domains(text: str, spans: list[tuple[int, int]]) -> list[tuple[int
     return out
 
 
-def split_sentences(text: str, lang: Lang) -> list[tuple[int, int]]:
+def split_sentences(text: str, lang: Lang, deadline: float | None = None) -> list[tuple[int, int]]:
     """Sentence spans of one block of text (no block boundaries inside).
 
     Args:
         text: a paragraph or line of the mask.
         lang: "de" uses SoMaJo; anything else pysbd's English rules.
+        deadline: a ``time.monotonic()`` value; past it, ``SegmentTimeout`` is raised
+            (checked between windows of ``MAX_SPLIT_CHARS``).
 
     Returns:
         (start, end) spans into ``text``, trimmed of surrounding whitespace.
@@ -140,7 +197,15 @@ def split_sentences(text: str, lang: Lang) -> list[tuple[int, int]]:
         >>> split_sentences("Das gilt z. B. im Okt. 2023. Am 5. Februar kam er.", "de")
         [(0, 28), (29, 50)]
     """
-    raw = _split_german(text) if lang == "de" else _split_english(text)
+    split = _split_german if lang == "de" else _split_english
+    if deadline is not None:
+        plain = split
+
+        def split(window: str) -> list[tuple[int, int]]:
+            _check(deadline)
+            return plain(window)
+
+    raw = _split_bounded(text, split, MAX_SPLIT_CHARS)
     raw = _split_at_domains(text, raw)
     out = []
     for s, e in raw:
@@ -199,21 +264,32 @@ def _units(markup: Markup) -> Iterable[tuple[int, int, str]]:
     """Blocks of the document in order: (start, end, "row" | "header" | "heading" | "line")."""
     rows = sorted(markup.tables, key=lambda r: r.start)
     units: list[tuple[int, int, str]] = [(r.start, r.end, "header" if r.header else "row") for r in rows]
+    # Looked up by position (bisect), not by scanning all rows and headings for every line:
+    # a 1 MB table has tens of thousands of each.
+    row_starts = [r.start for r in rows]
+    headings = sorted(markup.headings)
+    heading_starts = [hs for hs, _ in headings]
+    reach: list[int] = []  # reach[k]: the furthest end among headings[0..k]
+    for _, he in headings:
+        reach.append(max(he, reach[-1]) if reach else he)
     for s, e in markup.lines():
-        if any(s <= r.start < e for r in rows):
-            continue
-        if any(hs <= s < he or s <= hs < e for hs, he in markup.headings):
-            units.append((s, e, "heading"))
-        else:
-            units.append((s, e, "line"))
+        k = bisect.bisect_left(row_starts, s)
+        if k < len(row_starts) and row_starts[k] < e:
+            continue  # a table row starts on this line
+        # A heading overlaps the line when it starts inside it, or starts before and reaches into it.
+        k = bisect.bisect_left(heading_starts, s)
+        inside = k < len(heading_starts) and heading_starts[k] < e
+        before = k > 0 and reach[k - 1] > s
+        units.append((s, e, "heading" if inside or before else "line"))
     return sorted(units)
 
 
-def segment(doc: Document) -> tuple[list[Claim], list[Skipped]]:
+def segment(doc: Document, deadline: float | None = None) -> tuple[list[Claim], list[Skipped]]:
     """Split one document into claims.
 
     Args:
         doc: a loaded document (``doc.text`` is the decoded original).
+        deadline: a ``time.monotonic()`` value; past it, ``SegmentTimeout`` is raised.
 
     Returns:
         (claims, skipped sentences). Claim ids are ``f"{doc.id}:s{n}"`` with n counting
@@ -249,6 +325,7 @@ def segment(doc: Document) -> tuple[list[Claim], list[Skipped]]:
 
     rows = {r.start: r for r in markup.tables}
     for start, end, kind in _units(markup):
+        _check(deadline)
         if kind in ("row", "header"):
             text = _row_text(markup, rows[start])
             if kind == "header":
@@ -264,7 +341,7 @@ def segment(doc: Document) -> tuple[list[Claim], list[Skipped]]:
         if line_reason in ("dateline", "heading"):
             skip(start, end, line_reason, line)
             continue
-        spans = split_sentences(markup.mask[start:end], lang)
+        spans = split_sentences(markup.mask[start:end], lang, deadline)
         for s, e in spans:
             s, e = start + s, start + e
             text = markup.clean(s, e)
@@ -280,17 +357,20 @@ def segment(doc: Document) -> tuple[list[Claim], list[Skipped]]:
 
 
 def segment_all(
-    docs: Sequence[Document], progress: Callable[[int], None] | None = None
+    docs: Sequence[Document], progress: Callable[[int], None] | None = None,
+    seconds: float | None = DOCUMENT_SECONDS,
 ) -> tuple[list[Claim], list[Skipped], list[Skipped]]:
     """Segment every document.
 
     Args:
         docs: loaded documents.
         progress: called with the number of documents done (every 10 and at the end).
+        seconds: time budget per document (None: no limit); a document that takes longer
+            is left out with a one-line message (code E124), and the others are split.
 
     Returns:
-        (all claims, all skipped sentences, documents without any claim as ``Skipped``
-        with a one-line message).
+        (all claims, all skipped sentences, documents without any claim or over the budget
+        as ``Skipped`` with a one-line message).
 
     Example:
         >>> claims, skipped, empty = segment_all([])
@@ -303,16 +383,26 @@ def segment_all(
     for n, doc in enumerate(docs, start=1):
         if progress is not None and (n % 10 == 0 or n == len(docs)):
             progress(n)
-        claims, skipped = segment(doc)
+        try:
+            claims, skipped = segment(doc, None if seconds is None else time.monotonic() + seconds)
+        except SegmentTimeout:
+            err = input_error(
+                E_TOO_SLOW,
+                f"{visible_name(doc.path or doc.id)} took more than {seconds:g} s to split into sentences; it is not checked.",
+                "split it into articles (a very long text without sentence ends is slow to split).",
+            )
+            logger.debug("%s", err)  # reaches the user once, as a warning of the Report
+            empty.append(Skipped(where=doc.id, reason=str(err)))
+            continue
         all_claims.extend(claims)
         all_skipped.extend(skipped)
         if not claims:
             err = input_error(
                 E_NO_SENTENCES,
-                f"'{doc.path or doc.id}' has no sentence that states a claim "
+                f"{visible_name(doc.path or doc.id)} has no sentence that states a claim "
                 f"({len(skipped)} left out as headings, questions or fragments).",
                 "pass articles with running text; run with -v to see what was left out.",
             )
-            logger.warning("%s", err)
+            logger.debug("%s", err)  # reaches the user once, as a warning of the Report
             empty.append(Skipped(where=doc.id, reason=str(err)))
     return all_claims, all_skipped, empty

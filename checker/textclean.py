@@ -9,6 +9,7 @@ segmenters run on the mask, so their spans index the original text as well;
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import html
 import logging
@@ -303,6 +304,7 @@ class _HtmlScanner(HTMLParser):
         self.tags: list[tuple[int, int, str, str]] = []  # start, end, name, "start"|"end"|"other"
         self.skips: list[tuple[int, int]] = []
         self._skip_stack: list[tuple[str, int]] = []
+        self._skip_open: dict[str, int] = {}  # tag name -> how often it is on the stack
         self.headings: list[tuple[int, int]] = []
         self._heading: tuple[str, int] | None = None
         self._capture: str | None = None
@@ -333,6 +335,7 @@ class _HtmlScanner(HTMLParser):
             return
         if tag in SKIP_TAGS:
             self._skip_stack.append((tag, start))
+            self._skip_open[tag] = self._skip_open.get(tag, 0) + 1
         if tag == "title" and not self.title_parts:
             self._capture = "title"
         if tag in HEADING_TAGS and self._heading is None and not self._skip_stack:
@@ -357,10 +360,15 @@ class _HtmlScanner(HTMLParser):
         close = self.text.find(">", start)
         end = len(self.text) if close < 0 else close + 1
         self.tags.append((start, end, tag, "end"))
-        names = [t for t, _ in self._skip_stack]
-        if tag in names:
-            i = len(names) - 1 - names[::-1].index(tag)
+        # The innermost open element of this name closes, with everything opened inside it.
+        # Counted, and searched from the top, so that 100,000 nested <aside> stay linear.
+        if self._skip_open.get(tag):
+            i = len(self._skip_stack) - 1
+            while self._skip_stack[i][0] != tag:
+                i -= 1
             outer = self._skip_stack[0][1]
+            for name, _ in self._skip_stack[i:]:
+                self._skip_open[name] -= 1
             del self._skip_stack[i:]
             if not self._skip_stack:
                 self.skips.append((outer, end))
@@ -387,6 +395,21 @@ class _HtmlScanner(HTMLParser):
 
     def handle_comment(self, data: str) -> None:
         self._other("-->")
+
+    def close(self) -> None:
+        """End of the page: a comment, tag or declaration still open runs to the end of it.
+
+        That is what browsers do, and what html.parser does from Python 3.13.4 on. Python
+        3.11's ``close`` instead retries the open construct at every later "<", scanning to the
+        end of the page each time: minutes for 40 KB of "<a b='".
+        """
+        rest = self.rawdata
+        if self.cdata_elem:  # an unclosed <script> or <style>: skipped to the end (see _html_markup)
+            self.rawdata = ""
+        elif rest.startswith("<") and len(rest) > 1:
+            self.tags.append((len(self.text) - len(rest), len(self.text), "!", "other"))
+            self.rawdata = ""
+        super().close()
 
     def handle_decl(self, decl: str) -> None:
         self._other(">")
@@ -420,8 +443,12 @@ def _html_markup(text: str) -> Markup:
     for start, end in scanner.skips:
         _blank(chars, start, end)
     tables = []
+    # Newline positions, found once: searching from each row start again is quadratic when an
+    # unclosed comment has blanked every newline after many rows.
+    newlines = [i for i, c in enumerate(chars) if c == "\n"]
     for tr_start, has_th, cells in scanner.rows:
-        line_end = _next_newline(chars, tr_start + 1)
+        k = bisect.bisect_left(newlines, tr_start + 1)
+        line_end = newlines[k] if k < len(newlines) else len(chars)
         spans = []
         for i, c in enumerate(cells):
             c_end = cells[i + 1] if i + 1 < len(cells) else line_end
@@ -447,13 +474,6 @@ def _html_markup(text: str) -> Markup:
     return markup
 
 
-def _next_newline(chars: list[str], start: int) -> int:
-    for i in range(start, len(chars)):
-        if chars[i] == "\n":
-            return i
-    return len(chars)
-
-
 def _trim(chars: list[str], start: int, end: int) -> tuple[int, int]:
     while start < end and chars[start].isspace():
         start += 1
@@ -462,11 +482,12 @@ def _trim(chars: list[str], start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-_DEBRIS_TAG_RE = re.compile(
-    r"<\s*/?\s*(?P<name>[A-Za-z][A-Za-z0-9]*)\b(?:\s+[^<>]{0,300}?)?\s*/?\s*>"
-)
-_COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
-_SCRIPT_RE = re.compile(r"<\s*(script|style)\b[^>]*>.*?<\s*/\s*\1\s*>", re.IGNORECASE | re.DOTALL)
+_DEBRIS_HEAD_RE = re.compile(r"<\s*/?\s*(?P<name>[A-Za-z][A-Za-z0-9]*)\b")
+_SLASH_ONLY_RE = re.compile(r"\s*/?\s*")
+#: Attribute text a debris tag may carry ("< a href=... >").
+_DEBRIS_ATTRS = 300
+_SCRIPT_OPEN_RE = re.compile(r"<\s*(script|style)\b", re.IGNORECASE)
+_SCRIPT_CLOSE_RE = {name: re.compile(rf"<\s*/\s*{name}\s*>", re.IGNORECASE) for name in ("script", "style")}
 _ATX_RE = re.compile(r"^[ \t]{0,3}(#{1,6})(?:[ \t]+|$)")
 _ATX_CLOSE_RE = re.compile(r"[ \t]+#+[ \t]*$")
 _SETEXT_RE = re.compile(r"^[ \t]{0,3}(=+|-+)[ \t]*$")
@@ -474,13 +495,142 @@ _HR_RE = re.compile(r"^[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _QUOTE_RE = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)+")
 _BULLET_RE = re.compile(r"^[ \t]*([-*+•▪‣◦–—])[ \t]+(?=\S)")
 _NUMBERED_RE = re.compile(rf"^[ \t]*(\d{{1,3}})([.)])[ \t]+(?=\S)(?!(?:{_MONTH_ALT})\b)", re.IGNORECASE)
-_IMAGE_RE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
-_LINK_RE = re.compile(r"\[([^\]\n]+)\](\([^)\n]*\)|\[[^\]\n]*\])")
 _EMPH_RE = re.compile(r"\*\*|__|~~|`")
 _STAR_RE = re.compile(r"(?<![\w*])\*(?=[^\s*])[^*\n]+?(?<=[^\s*])\*(?![\w*])")
 _UNDERSCORE_RE = re.compile(r"(?<![\w_])_(?=[^\s_])[^_\n]+?(?<=[^\s_])_(?![\w_])")
 _SEPARATOR_CELL_RE = re.compile(r"^\s*:?-{2,}:?\s*$")
 _FRONT_MATTER_RE = re.compile(r"\A(?:\ufeff)?---[ \t]*\n(.{0,3000}?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+
+
+# Comments, script blocks, images and links are found by hand rather than by regular
+# expressions such as "<!--.*?-->" or r"!\[[^\]\n]*\]": a regex tries again at every
+# opening and scans to the end of the text (or line) each time it finds no close, so a text of
+# many "<!--" or "![" without a close took quadratic time (minutes for 40 KB).
+
+
+class _Finder:
+    """``text.find(char, pos)`` for positions that never go back: linear time over all calls."""
+
+    def __init__(self, text: str, char: str) -> None:
+        self.text, self.char = text, char
+        self.start, self.found = 0, -2  # -2: nothing searched yet
+
+    def __call__(self, pos: int) -> int:
+        # No ``char`` lies in [start, found), so for start <= pos <= found the answer is found.
+        if self.found == -2 or pos < self.start or (self.found != -1 and pos > self.found):
+            self.start, self.found = pos, self.text.find(self.char, pos)
+        return self.found
+
+
+def _first(pos: int, *finders: _Finder) -> int:
+    """The nearest of several ``_Finder`` answers at ``pos`` (-1 when none finds its character)."""
+    hits = [h for h in (f(pos) for f in finders) if h >= 0]
+    return min(hits) if hits else -1
+
+
+def _comment_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of "<!-- ... -->" (what ``<!--.*?-->`` matches)."""
+    spans, pos = [], 0
+    while (start := text.find("<!--", pos)) >= 0:
+        close = text.find("-->", start + 4)
+        if close < 0:
+            break  # no later comment can close either
+        spans.append((start, close + 3))
+        pos = close + 3
+    return spans
+
+
+def _script_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of script and style blocks (what ``<\\s*(script|style)\\b[^>]*>.*?<\\s*/\\s*\\1\\s*>`` matches)."""
+    spans, pos = [], 0
+    tag_end = _Finder(text, ">")
+    unclosed: set[str] = set()  # names with no closing tag left after some point
+    while (m := _SCRIPT_OPEN_RE.search(text, pos)) is not None:
+        name = m.group(1).lower()
+        gt = tag_end(m.end())
+        if gt < 0:
+            break  # no ">" left: no block can open from here on
+        close = None if name in unclosed else _SCRIPT_CLOSE_RE[name].search(text, gt + 1)
+        if close is None:
+            unclosed.add(name)
+            pos = m.start() + 1
+            continue
+        spans.append((m.start(), close.end()))
+        pos = close.end()
+    return spans
+
+
+def _image_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of markdown images "![alt](url)" on one line (what ``!\\[[^\\]\\n]*\\]\\([^)\\n]*\\)`` matches)."""
+    spans, pos = [], 0
+    bracket, paren = _Finder(text, "]"), _Finder(text, ")")
+    line_end_a, line_end_b = _Finder(text, "\n"), _Finder(text, "\n")  # one per kind of query, each moves forward
+    while (start := text.find("![", pos)) >= 0:
+        close = _first(start + 2, bracket, line_end_a)
+        if close >= 0 and text[close] == "]" and text.startswith("(", close + 1):
+            end = _first(close + 2, paren, line_end_b)
+            if end >= 0 and text[end] == ")":
+                spans.append((start, end + 1))
+                pos = end + 1
+                continue
+        pos = start + 1
+    return spans
+
+
+def _link_spans(text: str) -> list[tuple[int, int, int]]:
+    """(start, end of the link text, end) of markdown links "[text](url)" and "[text][ref]" on one
+    line (what ``\\[([^\\]\\n]+)\\](\\([^)\\n]*\\)|\\[[^\\]\\n]*\\])`` matches)."""
+    spans, pos = [], 0
+    bracket, paren, ref_bracket = _Finder(text, "]"), _Finder(text, ")"), _Finder(text, "]")
+    line_ends = [_Finder(text, "\n") for _ in range(3)]
+    while (start := text.find("[", pos)) >= 0:
+        close = _first(start + 1, bracket, line_ends[0])
+        end = -1
+        if close > start + 1 and text[close] == "]":
+            opener = text[close + 1 : close + 2]
+            if opener == "(":
+                end = _first(close + 2, paren, line_ends[1])
+                end = end if end >= 0 and text[end] == ")" else -1
+            elif opener == "[":
+                end = _first(close + 2, ref_bracket, line_ends[2])
+                end = end if end >= 0 and text[end] == "]" else -1
+        if end >= 0:
+            spans.append((start, close, end + 1))
+            pos = end + 1
+        else:
+            pos = start + 1
+    return spans
+
+
+def _debris_tags(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, name) of tag-like debris "< strong >", "</li>", "<a href=...>".
+
+    What ``<\\s*/?\\s*(?P<name>[A-Za-z][A-Za-z0-9]*)\\b(?:\\s+[^<>]{0,300}?)?\\s*/?\\s*>`` matches;
+    that regex backtracked through every split of a long run of spaces after a name (a
+    minute for 8 KB of "<a" and spaces).
+    """
+    out, pos = [], 0
+    next_lt, next_gt = _Finder(text, "<"), _Finder(text, ">")
+    while (m := _DEBRIS_HEAD_RE.search(text, pos)) is not None:
+        close = _first(m.end(), next_lt, next_gt)
+        if close >= 0 and text[close] == ">" and _debris_tail(text[m.end() : close]):
+            out.append((m.start(), close + 1, m.group("name")))
+            pos = close + 1
+        else:
+            pos = m.start() + 1
+    return out
+
+
+def _debris_tail(inner: str) -> bool:
+    """Whether the text between a tag name and ">" is "", "/" or attributes after a space."""
+    if _SLASH_ONLY_RE.fullmatch(inner):
+        return True
+    if not inner[:1].isspace():
+        return False
+    attrs = inner.lstrip().rstrip()
+    if attrs.endswith("/"):
+        attrs = attrs[:-1].rstrip()
+    return len(attrs) <= _DEBRIS_ATTRS
 
 
 def _line_spans(text: str) -> list[tuple[int, int]]:
@@ -533,25 +683,25 @@ def _text_markup(text: str) -> Markup:
         _blank(chars, 0, fm.end())
 
     # HTML left in plain text: comments, script/style blocks and tags from a closed list.
-    for m in _COMMENT_RE.finditer(text):
-        _blank(chars, *m.span())
-    for m in _SCRIPT_RE.finditer(text):
-        _blank(chars, *m.span())
-    for m in _DEBRIS_TAG_RE.finditer(text):
-        name = m.group("name").lower()
+    for start, end in _comment_spans(text):
+        _blank(chars, start, end)
+    for start, end in _script_spans(text):
+        _blank(chars, start, end)
+    for start, end, name in _debris_tags(text):
+        name = name.lower()
         if name in KNOWN_TAGS:
-            _blank(chars, *m.span())
+            _blank(chars, start, end)
             if name in BLOCK_TAGS and name not in ("html", "body", "head"):
-                chars[m.start()] = "\n"
+                chars[start] = "\n"
 
     # Inline markdown: keep link text, drop images, URLs and emphasis markers.
     cur = "".join(chars)
-    for m in _IMAGE_RE.finditer(cur):
-        _blank(chars, *m.span())
+    for start, end in _image_spans(cur):
+        _blank(chars, start, end)
     cur = "".join(chars)
-    for m in _LINK_RE.finditer(cur):
-        chars[m.start()] = " "
-        _blank(chars, m.end(1), m.end())
+    for start, text_end, end in _link_spans(cur):
+        chars[start] = " "
+        _blank(chars, text_end, end)
     cur = "".join(chars)
     for m in _EMPH_RE.finditer(cur):
         _blank(chars, *m.span())
@@ -681,12 +831,22 @@ def _join_wrapped_lines(mask: str, tables: list[TableRow]) -> list[str]:
     """
     chars = list(mask)
     spans = _line_spans(mask)
-    in_table = {s for row in tables for s in range(row.start, row.end)}
+    # Whether a position lies in a table row, by bisection over the rows (a set of every
+    # position in a 1 MB table held a million numbers).
+    rows = sorted((row.start, row.end) for row in tables)
+    row_starts = [start for start, _ in rows]
+    reach: list[int] = []  # reach[k]: the furthest end among rows[0..k]
+    for _, end in rows:
+        reach.append(max(end, reach[-1]) if reach else end)
+
+    def in_table(pos: int) -> bool:
+        k = bisect.bisect_right(row_starts, pos) - 1
+        return k >= 0 and reach[k] > pos
+
+    prose_lines = [bool(mask[s:e].strip()) and not in_table(s) and not in_table(e - 1) for s, e in spans]
 
     def prose(k: int) -> bool:
-        s, e = spans[k]
-        line = mask[s:e]
-        return bool(line.strip()) and s not in in_table and not any(i in in_table for i in (s, e - 1))
+        return prose_lines[k]
 
     lengths = [len(mask[s:e].rstrip()) for k, (s, e) in enumerate(spans) if prose(k)]
     wrapped = False

@@ -1,28 +1,31 @@
 """Pair verdicts: the NLI model and the structured checks combined into one label per pair.
 
-How a verdict is decided (first rule that applies):
+How a verdict is decided (first rule that applies; NLI bars in :class:`Thresholds`, chosen on
+the dev split of the news pairs; ``c`` = NLI contradiction averaged over both directions):
 
 1. A structured conflict with confidence >= ``CHECKS_DECISIVE`` -> CONTRADICTS, whatever
    the NLI says (a year, a count or a relationship level is where NLI models are weakest).
-   If the NLI also leans to contradiction (>= ``NLI_CORROBORATE_MIN`` both ways) the two
-   are combined (noisy-or) and both scorers are credited.
+   If ``c`` >= ``corroborate`` the two are combined (noisy-or) and both scorers are credited.
 2. NLI failed for the pair -> AGREES on a decisive structured agreement, else UNSCORED.
-3. A weaker structured conflict plus NLI contradiction >= ``NLI_CORROBORATE_MIN`` in both
-   directions -> CONTRADICTS (noisy-or of the two).
-4. NLI alone: contradiction >= ``NLI_CONTRADICTION_MIN`` in *both* directions, no slot
-   agreement, no timeline (the claims are about different times) and no disjoint actors
-   -> CONTRADICTS with score = the smaller of the two directions.
-5. Structured agreement plus NLI entailment >= ``NLI_SUPPORT_MIN`` -> AGREES (noisy-or);
-   structured agreement >= ``CHECKS_DECISIVE`` alone -> AGREES; NLI entailment >=
-   ``NLI_ENTAILMENT_MIN`` in one direction, ``NLI_ENTAILMENT_OTHER_MIN`` in the other, and no slot conflict -> AGREES.
+3. A weaker structured conflict (an opposite outcome word, a negation on one side only)
+   plus ``c`` >= ``corroborate`` -> CONTRADICTS (noisy-or of the two).
+4. NLI alone: ``c`` >= ``contradiction``, no slot agreement, no timeline (the claims are
+   about different times) and no disjoint actors -> CONTRADICTS, score 0.5 at the bar rising
+   to 1; ``possible`` <= ``c`` < ``contradiction`` -> a "possible contradiction" with a score
+   below 0.5 (hidden at the default ``--min-score``, shown with a lower one).
+5. AGREES only without any structured conflict and with NLI contradiction below
+   ``agreement_max_contradiction`` in both directions: a structured agreement plus NLI
+   entailment >= ``support`` (noisy-or), a decisive structured agreement alone, or NLI
+   entailment both ways (>= ``entailment`` one way, >= ``entailment_other`` the other).
 6. Otherwise UNRELATED.
 
 ``score`` is always the confidence in the label, in 0..1.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Callable, Collection, Mapping, Sequence
 
 from .backends.base import NliScorer
@@ -41,19 +44,37 @@ NLI_CHUNK = 128
 #: Findings score 0.9 at best (same actors, dated); 0.7 still allows one discount
 #: (actors named on one side only, context from the previous sentence, an unspecified degree).
 CHECKS_DECISIVE = 0.70
-#: NLI-only contradiction: the contradiction probability in BOTH directions must reach this.
-#: NLI models flag many topic-related but compatible pairs; requiring both directions and a
-#: high bar keeps the number of findings an editor must read small.
-NLI_CONTRADICTION_MIN = 0.90
-#: NLI contradiction (both directions) that corroborates a weaker structured conflict.
-NLI_CORROBORATE_MIN = 0.50
-#: NLI-only agreement: entailment at least this in one direction ...
-NLI_ENTAILMENT_MIN = 0.80
-#: ... and at least this in the other. One-way entailment from a long sentence to a loosely
-#: related short one is common with our small model; mutual support keeps agreements meaningful.
-NLI_ENTAILMENT_OTHER_MIN = 0.50
-#: Entailment that, together with a structured agreement, makes an agreement.
-NLI_SUPPORT_MIN = 0.50
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """The NLI bars of the decision rules (module doc), chosen on the dev split of the news
+    pairs (``benchmarks/calibrate_rules.py``; the curve and the chosen points are in the README).
+
+    ``c`` below is the NLI contradiction probability averaged over both directions (a→b alone
+    when b→a was not needed), ``e_fwd``/``e_back`` the entailment of the stronger and the
+    weaker direction, ``c_max`` the larger contradiction of the two directions.
+    """
+
+    #: NLI alone: ``c`` from which a pair is a contradiction (score 0.5 at this bar).
+    contradiction: float = 0.90
+    #: ``c`` from which a pair is a "possible contradiction" (score below 0.5, hidden by default).
+    possible: float = 0.60
+    #: ``c`` that corroborates a weaker structured conflict.
+    corroborate: float = 0.50
+    #: Agreement by NLI: entailment in the stronger direction ...
+    entailment: float = 0.80
+    #: ... and in the other (entailment both ways: a summary entails its source only weakly).
+    entailment_other: float = 0.50
+    #: Entailment that, with a structured agreement, makes an agreement.
+    support: float = 0.50
+    #: No agreement while either direction's contradiction reaches this.
+    agreement_max_contradiction: float = 0.30
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+#: b→a is scored when a→b shows entailment or contradiction of at least this (see score_both_directions).
+REVERSE_MIN = 0.30
 
 
 def _noisy_or(*scores: float) -> float:
@@ -76,11 +97,10 @@ def score_both_directions(
 ) -> tuple[list[tuple[dict, dict | None] | None], list[str | None]]:
     """Score every (a, b) text pair as a→b, and as b→a where the second direction can matter.
 
-    Every rule of :func:`decide` that reads b→a also needs a→b to show entailment or
-    contradiction of at least 0.5 (``NLI_ENTAILMENT_OTHER_MIN``, ``NLI_CORROBORATE_MIN``),
-    except an agreement backed by a structured one, which takes entailment in either
-    direction: those pairs are flagged in ``always_reverse``. So b→a is scored only for
-    pairs that pass that bar, which roughly halves the NLI work without changing a label.
+    A pair whose a→b shows neither entailment nor contradiction of at least ``REVERSE_MIN``
+    cannot reach any NLI bar of :func:`decide` by averaging in b→a, except an agreement
+    backed by a structured one, which takes entailment in either direction: those pairs are
+    flagged in ``always_reverse``. So b→a is scored only where it can matter.
 
     Args:
         nli: the scorer (``NLI_CHUNK`` inputs per ``predict`` call).
@@ -101,7 +121,7 @@ def score_both_directions(
     always = list(always_reverse) if always_reverse is not None else [False] * len(texts)
     reverse_rows = [
         i for i, ab in enumerate(forward)
-        if ab is not None and (always[i] or ab["contradiction"] >= NLI_CORROBORATE_MIN or ab["entailment"] >= NLI_ENTAILMENT_OTHER_MIN)
+        if ab is not None and (always[i] or ab["contradiction"] >= REVERSE_MIN or ab["entailment"] >= REVERSE_MIN)
     ]
     backward, backward_errors = _predict_chunks(nli, [(texts[i][1], texts[i][0]) for i in reverse_rows], None)
     reverse = {i: (ba, err) for i, ba, err in zip(reverse_rows, backward, backward_errors)}
@@ -171,6 +191,7 @@ def decide(
     disjoint_actors: bool = False,
     topic: str = "",
     similarity: float = 0.0,
+    thresholds: Thresholds = DEFAULT_THRESHOLDS,
 ) -> PairVerdict:
     """Combine structured findings and NLI scores into one verdict (rules in the module doc).
 
@@ -182,6 +203,7 @@ def decide(
         nli_error: why NLI failed for this pair (then ``scores`` is None).
         disjoint_actors: the claims name different lexicon actors.
         topic, similarity: copied into the verdict.
+        thresholds: the NLI bars (calibrated defaults).
     Returns:
         The pair verdict.
 
@@ -192,20 +214,22 @@ def decide(
         >>> decide("a", "b", cmp, (ent, ent)).label
         <Verdict.CONTRADICTS: 'contradiction'>
     """
+    t = thresholds
     conflict, support = cmp.conflict, cmp.support
     conflicts = [f.reason for f in cmp.findings if f.kind == "conflict"]
     supports = [f.reason for f in cmp.findings if f.kind == "support"]
     notes = list(cmp.notes)
     nli_dict = None
-    c_min = e_max = e_min = 0.0
+    c = c_max = e_fwd = e_back = 0.0
     nli_line: list[str] = []
     if scores is not None:
         ab, ba = scores
-        ba_or_ab = ba if ba is not None else ab  # b→a is skipped only when it cannot change the label
+        ba_or_ab = ba if ba is not None else ab  # b→a is skipped only when a→b shows nothing (REVERSE_MIN)
         nli_dict = {k: round(max(ab[k], ba_or_ab[k]), 4) for k in NLI_LABELS}
-        c_min = min(ab["contradiction"], ba_or_ab["contradiction"])
-        e_max = max(ab["entailment"], ba_or_ab["entailment"])
-        e_min = min(ab["entailment"], ba_or_ab["entailment"])
+        c = (ab["contradiction"] + ba_or_ab["contradiction"]) / 2
+        c_max = max(ab["contradiction"], ba_or_ab["contradiction"])
+        e_fwd = max(ab["entailment"], ba_or_ab["entailment"])
+        e_back = min(ab["entailment"], ba_or_ab["entailment"])
         nli_line = [_nli_reason(ab, ba)]
     elif nli_error:
         nli_line = [f"NLI failed: {nli_error}"]
@@ -220,10 +244,10 @@ def decide(
     # 1. A confident slot conflict decides, even against NLI entailment.
     if conflict >= CHECKS_DECISIVE:
         extra = []
-        if scores is not None and e_max >= NLI_ENTAILMENT_MIN:
-            extra = [f"structured check outranks NLI entailment {e_max:.2f}"]
-        if scores is not None and c_min >= NLI_CORROBORATE_MIN:
-            return verdict(Verdict.CONTRADICTS, _noisy_or(conflict, c_min), conflicts + nli_line + notes, ("checks", "nli"))
+        if scores is not None and e_fwd >= t.entailment:
+            extra = [f"structured check outranks NLI entailment {e_fwd:.2f}"]
+        if scores is not None and c >= t.corroborate:
+            return verdict(Verdict.CONTRADICTS, _noisy_or(conflict, c), conflicts + nli_line + notes, ("checks", "nli"))
         return verdict(Verdict.CONTRADICTS, conflict, conflicts + extra + nli_line + notes, ("checks",))
     # 2. NLI failed: only a decisive structured agreement may stand.
     if nli_error is not None:
@@ -231,26 +255,35 @@ def decide(
             return verdict(Verdict.AGREES, support, supports + nli_line, ("checks",))
         return verdict(Verdict.UNSCORED, 0.0, conflicts + supports + nli_line + notes, ())
     if scores is not None:
-        # 3. Weak slot conflict corroborated by NLI.
-        if conflict > 0 and c_min >= NLI_CORROBORATE_MIN:
-            return verdict(Verdict.CONTRADICTS, _noisy_or(conflict, c_min), conflicts + nli_line + notes, ("checks", "nli"))
-        # 4. NLI alone, guarded.
-        if c_min >= NLI_CONTRADICTION_MIN:
+        # 3. Weak slot conflict (an opposite outcome word, a negation on one side only ...) corroborated by NLI.
+        if conflict > 0 and c >= t.corroborate:
+            return verdict(Verdict.CONTRADICTS, _noisy_or(conflict, c), conflicts + nli_line + notes, ("checks", "nli"))
+        # 4. NLI alone, guarded: not where a slot agrees, the times differ or the actors do.
+        if c >= t.possible:
             if support > 0 or cmp.timeline or disjoint_actors:
                 why = "slot agreement" if support > 0 else ("different times" if cmp.timeline else "different actors")
                 notes.append(f"NLI contradiction not reported: {why}")
+            elif c >= t.contradiction:
+                score = 0.5 + 0.5 * (c - t.contradiction) / max(1e-9, 1.0 - t.contradiction)
+                return verdict(Verdict.CONTRADICTS, score, nli_line + conflicts + notes, ("nli",))
             else:
-                return verdict(Verdict.CONTRADICTS, c_min, nli_line + conflicts + notes, ("nli",))
-        # 5. Agreement.
-        if support > 0 and conflict == 0 and e_max >= NLI_SUPPORT_MIN:
-            return verdict(Verdict.AGREES, _noisy_or(support, e_max), supports + nli_line + notes, ("checks", "nli"))
-        if support >= CHECKS_DECISIVE and conflict == 0 and c_min < NLI_CORROBORATE_MIN:
-            return verdict(Verdict.AGREES, support, supports + nli_line + notes, ("checks",))
-        if e_max >= NLI_ENTAILMENT_MIN and e_min >= NLI_ENTAILMENT_OTHER_MIN and conflict == 0:
-            return verdict(Verdict.AGREES, e_max, nli_line + supports + notes, ("nli",))
+                # Between the bars: a lower tier, below the default --min-score (0.5).
+                score = 0.3 + 0.2 * (c - t.possible) / max(1e-9, t.contradiction - t.possible)
+                why = f"possible contradiction: NLI contradiction {c:.2f} (both directions) is below the {t.contradiction:.2f} bar"
+                return verdict(Verdict.CONTRADICTS, min(score, 0.4999), [why] + nli_line + conflicts + notes, ("nli",))
+        # 5. Agreement: never with a conflict of value, polarity or outcome, nor with NLI contradiction either way.
+        if conflict == 0 and c_max < t.agreement_max_contradiction:
+            if support > 0 and e_fwd >= t.support:
+                return verdict(Verdict.AGREES, _noisy_or(support, e_fwd), supports + nli_line + notes, ("checks", "nli"))
+            if support >= CHECKS_DECISIVE:
+                return verdict(Verdict.AGREES, support, supports + nli_line + notes, ("checks",))
+            if e_fwd >= t.entailment and e_back >= t.entailment_other:
+                return verdict(Verdict.AGREES, e_fwd, nli_line + supports + notes, ("nli",))
+        elif conflict == 0 and (support > 0 or e_fwd >= t.entailment):
+            notes.append(f"no agreement: NLI contradiction {c_max:.2f} in one direction")
         # 6. Unrelated: confidence = how far both scorers are from any other label.
         return verdict(
-            Verdict.UNRELATED, 1.0 - max(c_min, e_max, conflict, support), nli_line + conflicts + supports + notes, ("checks", "nli")
+            Verdict.UNRELATED, 1.0 - max(c, e_fwd, conflict, support), nli_line + conflicts + supports + notes, ("checks", "nli")
         )
     # Structured checks only (no NLI scorer configured).
     if support >= CHECKS_DECISIVE and conflict == 0:
@@ -307,6 +340,10 @@ class SlotCache:
 
     def _lang(self, claim: Claim) -> str:
         return claim.lang if claim.lang in ("de", "en") else "en"
+
+    def own_slots(self, claim: Claim) -> ClaimSlots:
+        """The claim's own slots, without context from other sentences."""
+        return self._own(claim)
 
     def _own(self, claim: Claim) -> ClaimSlots:
         if claim.id not in self.own:
@@ -454,6 +491,8 @@ def compare_texts(
     lexicon: Lexicon | None = None,
     lang_a: str | None = None,
     lang_b: str | None = None,
+    published_a: dt.date | None = None,
+    published_b: dt.date | None = None,
 ) -> PairVerdict:
     """Verdict for two sentences given directly (``vncheck compare A B``).
 
@@ -462,6 +501,8 @@ def compare_texts(
         nli: NLI scorer, or None for structured checks only.
         lexicon: vocabulary; the built-in one when None.
         lang_a, lang_b: "de"/"en"; guessed from function words when None.
+        published_a, published_b: publication dates of the sentences, for relative times
+            ("on Monday", "last year"); unresolved when None.
     Returns:
         The verdict, with ids "A" and "B".
 
@@ -474,8 +515,8 @@ def compare_texts(
     lexicon = lexicon or default_lexicon()
     lang_a = lang_a or _guess_lang(text_a, lexicon)
     lang_b = lang_b or _guess_lang(text_b, lexicon)
-    sa = extract_slots(text_a, lang_a, None, lexicon, source="A")
-    sb = extract_slots(text_b, lang_b, None, lexicon, source="B")
+    sa = extract_slots(text_a, lang_a, published_a, lexicon, source="A")
+    sb = extract_slots(text_b, lang_b, published_b, lexicon, source="B")
     cmp = compare_slots(sa, sb, lexicon)
     scores, error = None, None
     if nli is not None:

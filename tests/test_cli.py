@@ -211,3 +211,110 @@ def test_cli_check_nli_partners_reaches_the_pipeline(runner, tmp_path, monkeypat
     for bad in ("-1", "0", "some"):
         result = runner.invoke(main, ["check", str(folder), "--nli-partners", bad, *FAKE])
         assert result.exit_code == 2 and "nli-partners" in result.output
+
+
+# --- messages: help texts, exit codes, compare --tsv, TSV encodings ---------------------------------
+
+
+def _all_commands(group=main, prefix=()):
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _all_commands(command, prefix + (name,))
+        else:
+            yield prefix + (name,), command
+
+
+def test_cli_help_lists_exit_codes_everywhere(runner):
+    result = runner.invoke(main, ["--help"])
+    assert result.exit_code == 0 and "Exit codes" in result.output and "130" in result.output
+    for names, _ in _all_commands():
+        result = runner.invoke(main, [*names, "--help"])
+        assert result.exit_code == 0, result.output
+        assert "Exit codes" in result.output and "130" in result.output and "2 " in result.output, " ".join(names)
+    check_help = runner.invoke(main, ["check", "--help"]).output
+    assert "1    contradictions found" in check_help and "interrupted" in check_help
+
+
+def test_cli_check_help_says_how_sentences_are_counted(runner):
+    text = " ".join(runner.invoke(main, ["check", "--help"]).output.split())
+    assert "counted from 1" in text and "count from 0" in text
+
+
+def test_cli_compare_tsv_text_output_starts_with_the_line_number(runner, tmp_path):
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("premise\thypothesis\nA cat sleeps.\tA cat sleeps.\n\t\nThe vote was in 2019.\tThe vote was in 2021.\n",
+                   encoding="utf-8")
+    result = runner.invoke(main, ["compare", "--tsv", str(tsv), "--no-nli"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["2", "4"]  # line 3 is empty: warned about and skipped
+    assert "pairs.tsv:3: empty premise or hypothesis" in result.stderr
+
+
+def test_cli_compare_tsv_json_echoes_its_inputs(runner, tmp_path):
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("id\tpremise\thypothesis\nx1\tThe vote was in 2019.\tThe vote was in 2021.\n", encoding="utf-8")
+    result = runner.invoke(main, ["compare", "--tsv", str(tsv), "--json", "--no-nli"])
+    assert result.exit_code == 0, result.output
+    item = json.loads(result.stdout.strip())
+    assert item["row"] == 2 and item["premise"] == "The vote was in 2019." and item["hypothesis"] == "The vote was in 2021."
+    assert item["premise_published"] is None and item["hypothesis_published"] is None and "verdict" in item
+
+
+def test_cli_compare_two_sentences_json_echoes_them(runner):
+    result = runner.invoke(main, ["compare", "The vote was in 2019.", "The vote was in 2021.", "--json", "--no-nli"])
+    item = json.loads(result.stdout.strip())
+    assert item["premise"] == "The vote was in 2019." and "row" not in item
+
+
+def test_cli_compare_tsv_bad_date_skips_the_row_with_a_warning(runner, tmp_path):
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("premise\thypothesis\tpublished\nA cat sleeps.\tA cat sleeps.\t\nA dog.\tA dog barks.\t5 May\n",
+                   encoding="utf-8")
+    result = runner.invoke(main, ["compare", "--tsv", str(tsv), "--no-nli", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["row"] for line in result.stdout.strip().splitlines()] == [2]
+    assert "pairs.tsv:3: published '5 May' is not YYYY-MM-DD, row skipped" in result.stderr
+
+
+def test_cli_compare_bad_published_option_is_one_line_error(runner):
+    result = runner.invoke(main, ["compare", "A.", "B.", "--published", "yesterday", "--no-nli"])
+    assert result.exit_code == 2 and "[E146]" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def _compare_takes_dates() -> bool:
+    import inspect
+
+    from checker.verify import compare_texts
+
+    return "published_a" in inspect.signature(compare_texts).parameters
+
+
+@pytest.mark.skipif(not _compare_takes_dates(),
+                    reason="needs compare_texts(published_a=, published_b=) in checker/verify.py (/tmp/verify_compare_dates.patch)")
+def test_cli_compare_tsv_publication_dates_resolve_relative_times(runner, tmp_path):
+    # "last year" means 2023 in an article of 2024 and 2021 in one of 2022: the same words, different years.
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_text("premise\thypothesis\tpremise_published\thypothesis_published\n"
+                   "The US lifted the embargo last year.\tThe US lifted the embargo in 2023.\t2024-03-01\t2024-03-01\n"
+                   "The US lifted the embargo last year.\tThe US lifted the embargo in 2023.\t2022-03-01\t2024-03-01\n",
+                   encoding="utf-8")
+    result = runner.invoke(main, ["compare", "--tsv", str(tsv), "--no-nli", "--json"])
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads(line) for line in result.stdout.strip().splitlines())
+    assert first["premise_published"] == "2024-03-01" and second["premise_published"] == "2022-03-01"
+    assert first["verdict"] != "contradiction" and second["verdict"] == "contradiction"
+
+
+@pytest.mark.parametrize("command", [["compare", "--no-nli", "--tsv"], ["nli-eval", "--nli-backend", "fake-nli.v1"]])
+@pytest.mark.parametrize("content, code", [
+    ("premise\thypothesis\tlabel\nDie Straße ist gesperrt.\tDie Straße ist offen.\tcontradiction\n".encode("latin-1"), "E143"),
+    (b"\x00\x01\x02\x03PK\x03\x04" * 100, "E144"),
+])
+def test_cli_tsv_not_utf8_or_binary_is_one_line_error(runner, tmp_path, command, content, code):
+    tsv = tmp_path / "pairs.tsv"
+    tsv.write_bytes(content)
+    result = runner.invoke(main, [*command, str(tsv)])
+    assert result.exit_code == 2, result.output
+    assert f"[{code}]" in result.output and "pairs.tsv" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output

@@ -42,3 +42,20 @@ def test_language_long_sentence_keeps_its_own_language() -> None:
     assert sentence_language(english, "de")[0] == "en"
     french = "Le gouvernement français a annoncé hier une nouvelle réforme des retraites pour tous."
     assert sentence_language(french, "de")[0] == "other"
+
+
+def test_language_no_linguistic_content_is_not_a_language() -> None:
+    # py3langid ranks "zxx" (no linguistic content) first for tables of numbers.
+    table = " ".join(f"| {i} | {i * 3} | {i * 7} |" for i in range(300)) + " The figures are from the census office."
+    lang, _ = detect_language(table)
+    assert lang in ("de", "en")
+
+
+def test_language_guess_below_half_is_never_a_rejection(monkeypatch: pytest.MonkeyPatch) -> None:
+    import checker.language
+
+    # Volapük at 0.45 with German and English almost nowhere: langid is guessing, so keep the text.
+    monkeypatch.setattr(checker.language, "identify", lambda text: [("vo", 0.45), ("zxx", 0.4), ("de", 0.001), ("en", 0.0005)])
+    assert detect_language("Tabelle 1 2 3")[0] == "de"
+    monkeypatch.setattr(checker.language, "identify", lambda text: [("fr", 0.93), ("de", 0.05)])
+    assert detect_language("Le texte")[0] == "other"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from checker.errors import InputError
-from checker.records import Report, Verdict
+from checker.records import Claim, Cluster, Finding, PairVerdict, Report, Verdict
 from checker.report import (
     RendererInfo,
     UnknownFormatError,
@@ -188,6 +188,173 @@ def test_report_html_shows_each_finding_side_by_side(report):
         assert "scored by" in article and "sentence " in article
 
 
+# -- the editor-first HTML layout --
+
+
+#: The page's top-level parts, in page order.
+SECTIONS = ("summary", "filters", "findings", "sources", "notices", "documents")
+
+
+def _section(page: str, section_id: str) -> str:
+    """The page from a top-level part's opening tag to the next part (or the footer)."""
+    start = page.index(f' id="{section_id}"')
+    later = [page.find(f' id="{s}"', start + 1) for s in SECTIONS[SECTIONS.index(section_id) + 1 :]]
+    end = min([i for i in later if i > 0] or [page.index("<footer")])
+    return page[start:end]
+
+
+def test_report_html_puts_findings_right_after_the_summary(report):
+    page = to_html.render(report)
+    body = page[page.index("<body>") :]
+    order = [body.index(f'id="{name}"') for name in SECTIONS]
+    assert order == sorted(order)
+    # The skipped items come after the findings, collapsed.
+    skipped = re.search(r"<details[^>]*\bid=\"skipped\"[^>]*>", page).group(0)
+    assert " open" not in skipped
+    assert body.index('id="skipped"') > body.index('id="findings"')
+    assert "Update:" not in page[: page.index('id="findings"')]
+
+
+def test_report_html_lists_contradictions_first_by_score_then_agreements(report):
+    # In topic order the agreement f003 ("Pegel der Donau") stood between the two contradictions.
+    findings = _section(to_html.render(report), "findings")
+    articles = re.findall(r'<article class="finding (\w+)" id="(f\d+)" data-kind="\w+" data-score="([\d.]+)"', findings)
+    assert [(kind, fid) for kind, fid, _ in articles] == [
+        ("contradiction", "f001"),
+        ("contradiction", "f002"),
+        ("agreement", "f003"),
+    ]
+    assert [float(score) for _, _, score in articles] == [0.9123, 0.64, 0.8666]
+    assert '<section class="topic">' not in findings
+    assert "Topic: <b>Warnung &lt;i&gt;an&lt;/i&gt; &#34;Anwohner&#34;</b>" in findings
+
+
+def test_report_html_source_matrix_marks_who_agrees_and_contradicts(report):
+    sources = _section(to_html.render(report), "sources")
+    tables = re.findall(r'<section class="matrix".*?</section>', sources, re.S)
+    assert len(tables) == 2  # the cluster "Warnungen" joins the topic of its finding f002
+    pegel = next(t for t in tables if "<h3>Pegel der Donau in Passau" in t)
+    assert re.findall(r'<th class="col"[^>]*>([^<]+)</th>', pegel) == ["de_hochwasser", "en_floods"]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", pegel.split("<tbody>")[1], re.S)
+    assert len(rows) == 4  # the four claims of the topic, German article first
+
+    def marks(row: str) -> list[str]:
+        return re.findall(r'<a class="(contradiction|agreement)" href="#(f\d+)"', row)
+
+    assert "Der Pegel der Donau" in rows[0] and marks(rows[0]) == [("contradiction", "f001")]
+    assert "Die Stadt rief" in rows[1] and marks(rows[1]) == [("agreement", "f003")]
+    assert "8.50 metres" in rows[2] and marks(rows[2]) == [("contradiction", "f001")]
+    assert "Sunday evening" in rows[3] and marks(rows[3]) == [("agreement", "f003")]
+    assert 'rowspan="2"' in rows[0] and 'rowspan="2"' in rows[2]
+    assert all(row.count('class="self"') == 1 for row in rows)
+    warnung = next(t for t in tables if "f002" in t)
+    assert "<script>" not in warnung and "&lt;script&gt;alert(1)&lt;/script&gt;" in warnung
+    assert 'data-findings=\'["f002"]\'' in warnung
+
+
+def test_report_view_source_matrix_keeps_clusters_without_findings(report):
+    lone = Cluster(id="t09", topic="Einsatzkräfte", claim_ids=("de_hochwasser:s2", "en_floods:s1", "gone:s1"))
+    view = build_view(dataclasses.replace(report, clusters=report.clusters + (lone,)))
+    assert [(m.topic, [f.id for f in m.findings]) for m in view.matrix] == [
+        ("Pegel der Donau in Passau", ["f001", "f003"]),
+        ('Warnung <i>an</i> "Anwohner"', ["f002"]),
+        ("Einsatzkräfte", []),
+    ]
+    rows = view.matrix[2].rows
+    assert [r.claim.id for r in rows] == ["de_hochwasser:s2", "en_floods:s1"]  # the missing claim is left out
+    assert all(not fs for r in rows for fs in r.links.values())
+    page = to_html.render(dataclasses.replace(report, clusters=report.clusters + (lone,)))
+    assert re.search(r"<details class=\"more-topics\">\s*<summary>1 topic without findings</summary>", page)
+
+
+def test_report_html_skipped_items_carry_their_document(report):
+    page = to_html.render(report)
+    assert '<li data-doc="en_floods">Skipped <code>en_floods:s3</code>' in page
+    view = build_view(report)
+    assert view.skipped_doc("en_floods:120-180") == "en_floods"
+    assert view.skipped_doc("en_floods") == "en_floods"
+    assert view.skipped_doc("seeds/broken.bin") == ""
+
+
+def _verdict_report(report: Report, text_a: str, text_b: str, label: Verdict = Verdict.CONTRADICTS,
+                    evidence: tuple = ()) -> Report:
+    """The fixture report with one verdict between two new claims of the given texts."""
+    de, en = report.documents
+    a = Claim(id="de_hochwasser:s9", doc_id=de.id, lang="de", text=text_a, start=0, end=0, index=9)
+    b = Claim(id="en_floods:s9", doc_id=en.id, lang="en", text=text_b, start=0, end=0, index=9)
+    verdict = PairVerdict(a=a.id, b=b.id, label=label, score=0.9, topic="t", findings=evidence)
+    return dataclasses.replace(report, claims=report.claims + (a, b), verdicts=(verdict,))
+
+
+def _marked(view_finding) -> tuple[list[str], list[str]]:
+    return (
+        [p.text for p in view_finding.a_pieces if p.marked],
+        [p.text for p in view_finding.b_pieces if p.marked],
+    )
+
+
+def test_report_view_marks_the_numbers_and_dates_that_differ(report):
+    r = _verdict_report(report, "Am 14. September starben 310 Menschen, im Jahr 2024.",
+                        "On 21 September 2024, 350 people died.")
+    (finding,) = build_view(r).findings
+    assert _marked(finding) == (["14", "310"], ["21", "350"])  # "September" and "2024" are shared
+    assert "".join(p.text for p in finding.a_pieces) == finding.a.text
+
+
+def test_report_view_marks_numbers_across_number_formats(report):
+    r = _verdict_report(report, "Der Pegel lag bei 9,80 Meter, 1.500 Menschen am Sonntagabend.",
+                        "The level was 8.50 metres, 1,500 people on Monday evening.")
+    assert _marked(build_view(r).findings[0]) == (["9,80", "Sonntagabend"], ["8.50", "Monday"])
+    same = _verdict_report(report, "Der Pegel lag bei 9,80 Meter.", "The level was 9.8 metres.")
+    assert _marked(build_view(same).findings[0]) == ([], [])
+
+
+def test_report_view_marks_the_values_named_by_the_evidence(report):
+    evidence = (Finding(check="count", kind="conflict",
+                        reason="deaths: 310 Todesopfer (de_hochwasser, 2024-09) vs 350 victims (en_floods)"),)
+    r = _verdict_report(report, "Es gab 310 Todesopfer.", "There were 350 victims.", evidence=evidence)
+    assert _marked(build_view(r).findings[0]) == (["310 Todesopfer"], ["350 victims"])
+    # The checks may have seen the pair the other way round: the document in parentheses decides.
+    flipped = (Finding(check="level", kind="conflict",
+                       reason="relationship level: only partners (en_floods, present tense) vs strategic allies (de_hochwasser)"),)
+    r = _verdict_report(report, "Sie sind strategic allies.", "They are only partners.", evidence=flipped)
+    assert _marked(build_view(r).findings[0]) == (["strategic allies"], ["only partners"])
+
+
+def test_report_view_marks_nothing_on_agreements(report):
+    r = _verdict_report(report, "310 Menschen am 14. September.", "350 people on 21 September.", label=Verdict.AGREES)
+    assert _marked(build_view(r).findings[0]) == ([], [])
+
+
+def test_report_html_highlight_spans_are_escaped(report):
+    evidence = (Finding(check="actor", kind="conflict", reason="who: <b>310</b> (de_hochwasser) vs <i>350</i> (en_floods)"),)
+    r = _verdict_report(report, 'Es waren <b>310</b> & "mehr".', "It was <i>350</i> <script>x</script>.", evidence=evidence)
+    findings = _section(to_html.render(r), "findings")
+    assert '<mark class="diff">&lt;b&gt;310&lt;/b&gt;</mark> &amp; &#34;mehr&#34;' in findings
+    assert '<mark class="diff">&lt;i&gt;350&lt;/i&gt;</mark> &lt;script&gt;x&lt;/script&gt;' in findings
+    assert "<b>310" not in findings and "<i>350" not in findings and "<script>" not in findings
+
+
+def test_report_html_url_presets_are_the_ones_the_script_reads(report):
+    page = to_html.render(report)
+    script = re.search(r"<script>(.*?)</script>", page, re.S).group(1)
+    read = set(re.findall(r'params\.(?:get|getAll|has)\("(\w+)"\)', script))
+    assert read == set(to_html.URL_PRESETS)
+    footer = page[page.index('<p id="url-presets">') :]
+    for key in to_html.URL_PRESETS:
+        assert f"<code>{key}=</code>" in footer
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = [key for key in to_html.URL_PRESETS if f"`{key}=" not in readme]
+    assert not missing, f"README.md does not document the report URL presets {missing}"
+
+
+def test_report_html_filter_form_has_search_sort_and_min_score(report):
+    form = re.search(r'<form id="filters".*?</form>', to_html.render(report), re.S).group(0)
+    assert 'name="q" type="search"' in form
+    assert re.findall(r'<option value="(\w+)">', form.split('name="sort"')[1]) == ["kind", "score", "doc"]
+    assert 'name="min" type="number" min="0" max="1" step="0.05" value="0.50"' in form
+
+
 def test_report_markdown_escapes_untrusted_text(report):
     md = to_markdown.render(report)
     assert "<script>" not in md and "<img" not in md and "<em>" not in md and "<i>" not in md
@@ -341,3 +508,24 @@ def test_report_fixture_offsets_point_into_the_text(report: Report, malicious_te
     for c in report.claims:
         assert texts[c.doc_id][c.start : c.end] == c.text
     assert any(c.text == malicious_text for c in report.claims)
+
+
+def test_report_counts_sentences_one_way_in_human_outputs(report, string_console):
+    # "sentence 1 · de_hochwasser:s0" mixed counting from 1 and from 0 in one line.
+    to_terminal.print_report(report, string_console)
+    outputs = {"terminal": string_console.file.getvalue(), "markdown": to_markdown.render(report)}
+    for name, text in outputs.items():
+        findings = text.split("Warnings and skipped items")[0]  # the fixture's skipped item has a claim-like id
+        assert "sentence 1, chars 43–104" in findings, name
+        assert not re.search(r"(de|en)\\?_(hochwasser|floods):s\d", findings), name
+
+
+def test_report_skipped_document_message_is_shown_once(report, string_console):
+    from checker.records import Skipped
+
+    message = "[E104] 'seeds/x.txt' is a binary file, not text."
+    r = dataclasses.replace(report, warnings=report.warnings + (message,),
+                            skipped=report.skipped + (Skipped(where="seeds/x.txt", reason=message),))
+    to_terminal.print_report(r, string_console)
+    assert string_console.file.getvalue().count("is a binary file") == 1
+    assert to_markdown.render(r).count("is a binary file") == 1

@@ -1,7 +1,15 @@
-"""The HTML report in a real browser: Debian's headless Chromium renders it, runs its script, obeys its CSP."""
+"""The HTML report in a real browser: Debian's headless Chromium renders it, runs its script, obeys its CSP.
+
+Set VNCHECK_REPORT_SCREENSHOT=FILE.png to keep the screenshot of the seeds report
+(fake backends) that test_report_html_seeds_screenshot_shows_findings_first takes.
+"""
 from __future__ import annotations
 
+import html
+import json
+import os
 import re
+import shutil
 import struct
 import subprocess
 import zlib
@@ -9,7 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from checker.config import Config
+from checker.pipeline import run
 from checker.report import to_html, write_report_atomically
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -87,7 +99,8 @@ def test_report_html_dom_after_script_in_headless_chromium(html_file, tmp_path):
     form = re.search(r"<form[^>]*id=\"filters\"[^>]*>", dom).group(0)
     assert "hidden" not in form
     assert "3 of 3 findings shown" in dom
-    for needle in ('name="kind" value="contradiction"', 'name="kind" value="agreement"', 'id="filter-doc"', 'id="filter-lang"'):
+    for needle in ('name="kind" value="contradiction"', 'name="kind" value="agreement"', 'id="filter-doc"',
+                   'id="filter-lang"', 'id="filter-min"', 'id="filter-q"', 'id="filter-sort"'):
         assert needle in dom
     # Nothing from the article text turned into elements.
     assert len(re.findall(r"<script\b", dom)) == 1
@@ -103,6 +116,87 @@ def test_report_html_filters_preset_from_url_in_headless_chromium(html_file, tmp
     assert "1 of 3 findings shown" in dom, proc.stderr[-2000:]
     hidden = set(re.findall(r'<article class="finding [a-z]+" id="(f\d+)"[^>]*\bhidden\b', dom))
     assert hidden == {"f001", "f002"}
+
+
+def _hidden(dom: str, pattern: str) -> set[str]:
+    return set(re.findall(pattern + r'[^>]*\bhidden\b', dom))
+
+
+def test_report_html_filters_preset_from_fragment_in_headless_chromium(html_file, tmp_path):
+    # doc takes the start of one document id; min, q and kind narrow further; the skipped list follows doc.
+    url = html_file.as_uri() + "#kind=contradiction,agreement&doc=de_h&min=0.7&q=PASSAU%20donau"
+    dom = _chromium(tmp_path, "--dump-dom", url).stdout
+    assert "1 of 3 findings shown" in dom
+    assert _hidden(dom, r'<article class="finding [a-z]+" id="(f\d+)"') == {"f002", "f003"}
+    assert 'id="skipped-count">0 of 1<' in dom
+    assert re.search(r'<li data-doc="en_floods"[^>]*hidden', dom)
+    # The matrix shows only topics with a finding shown; the link carries the filters (the full document id).
+    assert _hidden(dom, r'<section class="matrix" data-docs="[^"]*" data-findings="\[&quot;(f\d+)&quot;\]"') == {"f002"}
+    link = html.unescape(re.search(r'id="filter-link" href="([^"]*)"', dom).group(1))
+    assert link == "#doc=de_hochwasser&min=0.7&q=PASSAU+donau"
+
+
+def test_report_html_sort_preset_from_url_in_headless_chromium(html_file, tmp_path):
+    dom = _chromium(tmp_path, "--dump-dom", html_file.as_uri() + "?sort=score").stdout
+    assert "3 of 3 findings shown" in dom
+    assert re.findall(r'<article class="finding [a-z]+" id="(f\d+)"', dom) == ["f001", "f003", "f002"]
+    dom = _chromium(tmp_path, "--dump-dom", html_file.as_uri() + "?sort=score#sort=kind&kind=nonsense").stdout
+    assert re.findall(r'<article class="finding [a-z]+" id="(f\d+)"', dom) == ["f001", "f002", "f003"]
+    assert "0 of 3 findings shown" in dom  # an unknown kind matches nothing
+    assert re.search(r'<p class="empty" id="no-match">', dom)  # "No finding matches the filters" is shown
+
+
+# Run after the page's own script: where the parts of the page are, in CSS pixels from the top.
+_MEASURE = """(function () {
+  function top(s) { var e = document.querySelector(s); return e ? Math.round(e.getBoundingClientRect().top + window.scrollY) : -1; }
+  var skipped = document.getElementById("skipped");
+  document.title = JSON.stringify({ viewport: window.innerHeight, first_finding: top("article.finding"),
+    findings: top("#findings"), sources: top("#sources"), notices: top("#notices"), documents: top("#documents"),
+    skipped_open: skipped ? skipped.open : null, skipped_height: skipped ? Math.round(skipped.getBoundingClientRect().height) : 0 });
+})();"""
+
+
+def _layout(page_file: Path, tmp_path: Path, height: int = 900) -> dict:
+    """Positions of the page's parts in Chromium, measured by a script allowed by its own CSP hash."""
+    page = page_file.read_text(encoding="utf-8")
+    page = page.replace("script-src ", f"script-src {to_html.csp_hash(_MEASURE)} ", 1)
+    page = page.replace("</body>", f"<script>{_MEASURE}</script></body>")
+    measured = tmp_path / f"measured-{page_file.name}"
+    measured.write_text(page, encoding="utf-8")
+    proc = _chromium(tmp_path, f"--window-size=1280,{height}", "--dump-dom", measured.as_uri())
+    title = re.search(r"<title>(.*?)</title>", proc.stdout, re.S)
+    assert title, proc.stderr[-2000:]
+    return json.loads(html.unescape(title.group(1)))
+
+
+def _assert_findings_first(layout: dict) -> None:
+    assert 0 < layout["first_finding"] < layout["viewport"], layout  # on the first screen
+    assert layout["findings"] < layout["sources"] < layout["notices"] < layout["documents"], layout
+    assert layout["skipped_open"] is False and layout["skipped_height"] < 60, layout
+
+
+def test_report_html_findings_come_first_in_headless_chromium(html_file, tmp_path):
+    _assert_findings_first(_layout(html_file, tmp_path))
+
+
+@pytest.fixture(scope="module")
+def seeds_html(tmp_path_factory) -> Path:
+    """The report on seeds/ with the deterministic fake backends: its 30 skipped sentences used to come first."""
+    report = run([str(SEEDS)], Config(embedder="fake.v1", nli="fake-nli.v1", cache_dir=None))
+    assert len(report.skipped) >= 20 and report.findings()
+    return write_report_atomically(to_html.render(report), tmp_path_factory.mktemp("seeds") / "report.html")
+
+
+def test_report_html_seeds_screenshot_shows_findings_first(seeds_html, tmp_path):
+    _assert_findings_first(_layout(seeds_html, tmp_path, height=1000))
+    shot = tmp_path / "seeds.png"
+    proc = _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,1000", seeds_html.as_uri())
+    assert shot.exists(), proc.stderr[-2000:]
+    width, height, pixels = _png_pixels(shot.read_bytes())
+    assert (width, height) == (1280, 1000) and len(set(pixels[::7])) > 50
+    assert CSP_VIOLATION not in proc.stderr and "Uncaught" not in proc.stderr
+    if os.environ.get("VNCHECK_REPORT_SCREENSHOT"):
+        shutil.copyfile(shot, os.environ["VNCHECK_REPORT_SCREENSHOT"])
 
 
 def test_report_html_csp_blocks_injected_script_in_headless_chromium(html_file, tmp_path):

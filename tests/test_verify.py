@@ -87,7 +87,7 @@ def test_verify_permuted_label_order_of_fake_nli_maps_by_name():
     # still read "contradiction" from the name, in both directions.
     pairs, claims, docs = _records("The minister did attend the summit in Hanoi.", "The minister did not attend the summit in Hanoi.")
     v = verify_pairs(pairs, claims, docs, RuleNli())[0]
-    assert v.label is Verdict.CONTRADICTS and v.scorers == ("nli",)
+    assert v.label is Verdict.CONTRADICTS and "nli" in v.scorers  # the one-sided negation check joins it
     assert v.nli["contradiction"] > 0.9 and v.nli["entailment"] < 0.1
     same = verify_pairs(*_records("The minister attended the summit in Hanoi.", "The minister attended the summit in Hanoi."), RuleNli())[0]
     assert same.label is Verdict.AGREES
@@ -214,3 +214,37 @@ def test_ordinal_positions_without_a_measure_do_not_conflict():
     claims |= {cid: replace(c, lang="de") for cid, c in _story("m2", "Der FC Basel spielte in Wien.", "In der 74. Minute fiel das erste Tor.").items()}
     v = verify_pairs([CandidatePair("m1:s1", "m2:s1", 0.95, "t1")], claims, {}, None)[0]
     assert v.label is not Verdict.CONTRADICTS
+
+
+def _probs(e, n, c):
+    return {"entailment": e, "neutral": n, "contradiction": c}
+
+
+def test_verify_no_agreement_when_one_direction_contradicts():
+    from checker.checks.compare import Comparison
+    from checker.verify import decide
+
+    v = decide("a", "b", Comparison(), (_probs(0.95, 0.03, 0.02), _probs(0.55, 0.0, 0.45)))
+    assert v.label is not Verdict.AGREES
+    assert any("no agreement" in n for n in v.reasons)
+
+
+def test_verify_possible_contradiction_is_below_the_default_min_score():
+    from checker.checks.compare import Comparison
+    from checker.verify import DEFAULT_THRESHOLDS, decide
+
+    t = DEFAULT_THRESHOLDS
+    mid = (t.possible + t.contradiction) / 2
+    v = decide("a", "b", Comparison(), (_probs(0.0, 1 - mid, mid), _probs(0.0, 1 - mid, mid)))
+    assert v.label is Verdict.CONTRADICTS and 0.3 <= v.score < 0.5
+    assert v.reasons[0].startswith("possible contradiction")
+    strong = decide("a", "b", Comparison(), (_probs(0.0, 0.0, 1.0), _probs(0.0, 0.0, 1.0)))
+    assert strong.label is Verdict.CONTRADICTS and strong.score == 1.0
+
+
+def test_verify_opposite_outcome_with_nli_support_contradicts_not_agrees():
+    from checker.verify import compare_texts
+    from checker.backends.fake import RuleNli
+
+    v = compare_texts("The court upheld the ruling against the mayor.", "The court overturned the ruling against the mayor.", RuleNli())
+    assert v.label is not Verdict.AGREES

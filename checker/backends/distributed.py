@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..errors import BackendError, ModelLoadError
+from ..errors import E_RAY_MISSING, E_RAY_START, E_RAY_WORKERS, BackendError, ModelLoadError
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def connect(address: str | None = None, workers: int = 2) -> None:
     try:
         import ray
     except ImportError as exc:
-        raise ModelLoadError("The Ray engine needs the 'ray' package.", "pip install 'vncheck[ray]'.") from exc
+        raise ModelLoadError("The Ray engine needs the 'ray' package.", "pip install 'vncheck[ray]'.", code=E_RAY_MISSING) from exc
     if ray.is_initialized():
         return
     address = address or os.environ.get("RAY_ADDRESS")
@@ -71,7 +71,7 @@ def connect(address: str | None = None, workers: int = 2) -> None:
             ray.init(num_cpus=workers, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False)
     except Exception as exc:
         raise ModelLoadError(f"Could not start or join Ray{f' at {address}' if address else ''}: {exc}".splitlines()[0],
-                             "check --ray-address, or run without --engine ray.") from exc
+                             "check --ray-address, or run without --engine ray.", code=E_RAY_START) from exc
 
 
 class _ActorPool:
@@ -101,7 +101,7 @@ class _ActorPool:
             return ray.get([a.load.remote(kind, name, options) for a in self.actors])[0]
         except Exception as exc:
             raise ModelLoadError(f"Ray workers could not load {kind} '{name}': {exc}".splitlines()[0],
-                                 "install the same vncheck version on every Ray node.") from exc
+                                 "install the same vncheck version on every Ray node.", code=E_RAY_WORKERS) from exc
 
     def map(self, method: str, name: str, items: Sequence, shard: int) -> list:
         import ray

@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import BackendError, ModelLoadError
+from ..errors import E_NLI_MODEL_LABELS, E_NLI_MODEL_MISSING, E_NLI_MODEL_UNLOADABLE, BackendError, ModelLoadError
 from ..model.nli import length_batches, pad_batch, softmax, to_label_dicts
 from ..model.onnx_export import build_onnx
 from .onnx_runtime import open_session, try_onnx
@@ -103,18 +103,20 @@ class LocalHfNli(_BatchedNli):
 
         folder = Path(path)
         if not folder.is_dir():
-            raise ModelLoadError(f"NLI model folder '{path}' does not exist.", "pass a local folder with config.json and weights.")
+            raise ModelLoadError(f"NLI model folder '{path}' does not exist.", "pass a local folder with config.json and weights.",
+                                 code=E_NLI_MODEL_MISSING)
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
             self.model = AutoModelForSequenceClassification.from_pretrained(folder, local_files_only=True).to(device).eval()
         except Exception as exc:
-            raise ModelLoadError(f"Cannot load NLI model from '{path}': {exc}".splitlines()[0], "check that the folder holds a Hugging Face sequence-classification model.") from exc
+            raise ModelLoadError(f"Cannot load NLI model from '{path}': {exc}".splitlines()[0], "check that the folder holds a Hugging Face sequence-classification model.",
+                                 code=E_NLI_MODEL_UNLOADABLE) from exc
         self.id2label = {int(k): str(v) for k, v in self.model.config.id2label.items()}
         known = {v.lower() for v in self.id2label.values()}
         if not {"entailment", "contradiction"} <= known:
             raise ModelLoadError(
                 f"NLI model '{path}' has labels {sorted(known)}; vncheck needs entailment/neutral/contradiction.",
-                "set id2label in its config.json.",
+                "set id2label in its config.json.", code=E_NLI_MODEL_LABELS,
             )
         self.device = device
         self.name = f"hf-local:{folder.name}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
-from ..errors import ModelLoadError
+from ..errors import E_UNKNOWN_BACKEND, ModelLoadError
 
 _EMBEDDERS: dict[str, Callable[..., Any]] = {}
 _NLI: dict[str, Callable[..., Any]] = {}
@@ -35,7 +35,7 @@ def register_nli(name: str) -> Callable:
 def _get(table: dict, kind: str, name: str, **options: Any) -> Any:
     if name not in table:
         raise ModelLoadError(
-            f"Unknown {kind} backend '{name}'.", f"use one of: {', '.join(sorted(table))}."
+            f"Unknown {kind} backend '{name}'.", f"use one of: {', '.join(sorted(table))}.", code=E_UNKNOWN_BACKEND
         )
     key = (kind, name, tuple(sorted((k, str(v)) for k, v in options.items())))
     with _LOCK:

@@ -20,6 +20,7 @@ actor factor and penalties for inherited context or unspecified details.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -189,7 +190,10 @@ def _relation(x: TimeRef | None, y: TimeRef | None) -> str:
         # Both without year ("im Mai", "in May"): the same month/day reads as the same time.
         if x.parts[1:] == y.parts[1:]:
             return "overlap"
-        return "before" if x.parts[1:] < y.parts[1:] else "after"
+        key_x, key_y = [tuple(-1 if v is None else v for v in t.parts[1:]) for t in (x, y)]  # a month without day: unknown day
+        if None in x.parts[1:] + y.parts[1:] and (x.parts[1] == y.parts[1] or None in (x.parts[1], y.parts[1])):
+            return "unknown"  # "im Mai" vs "am 5. Mai": one day unknown, the same month or no month to compare
+        return "before" if key_x < key_y else "after"
     x, y = _time(x), _time(y)
     return x.relation(y) if x and y else "unknown"
 
@@ -591,7 +595,50 @@ def compare_slots(a: ClaimSlots, b: ClaimSlots, lexicon: Lexicon | None = None) 
     _compare_statuses(bld)
     _compare_quantities(bld)
     _compare_ranks(bld)
+    _compare_outcome_words(bld)
+    _compare_polarity(bld)
     return bld.result()
+
+
+#: Opposite outcome words (lexicon ``outcomes``) alone: other facts of one story can move in
+#: opposite directions, so this blocks an agreement and needs NLI support to be a contradiction.
+OUTCOME_CONFIDENCE = 0.6
+#: One claim negated, the other not, with nothing else compared: weak for the same reason.
+POLARITY_CONFIDENCE = 0.5
+_OUTCOME_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def _outcome_poles(text: str, lexicon: Lexicon) -> dict[str, dict[str, str]]:
+    """Outcome group -> pole ("yes"/"no") -> the first word of that pole found in ``text``."""
+    padded = " " + " ".join(_OUTCOME_WORD.findall(text.lower())) + " "
+    found: dict[str, dict[str, str]] = {}
+    for group, record in lexicon.table("outcomes").items():
+        for pole in ("yes", "no"):
+            word = next((w for w in record[pole] if f" {w.lower()} " in padded), None)
+            if word:
+                found.setdefault(group, {})[pole] = word
+    return found
+
+
+def _compare_outcome_words(bld: _Builder) -> None:
+    a, b = bld.a, bld.b
+    if a.polarity.negated or b.polarity.negated or a.polarity.hedged or b.polarity.hedged:
+        return  # a negation or a forecast changes what the word says; the negation check decides
+    pa, pb = _outcome_poles(a.text, bld.lexicon), _outcome_poles(b.text, bld.lexicon)
+    for group in sorted(set(pa) & set(pb)):
+        if len(pa[group]) == 1 and len(pb[group]) == 1 and set(pa[group]) != set(pb[group]):
+            label = bld.lexicon.table("outcomes")[group].get("label", group)
+            word_a, word_b = next(iter(pa[group].values())), next(iter(pb[group].values()))
+            bld.add(f"outcome:{group}", "conflict",
+                    f"opposite {label}: '{word_a}' ({a.source}) vs '{word_b}' ({b.source})", OUTCOME_CONFIDENCE)
+
+
+def _compare_polarity(bld: _Builder) -> None:
+    a, b = bld.a, bld.b
+    if a.polarity.negated != b.polarity.negated and not (a.polarity.hedged or b.polarity.hedged):
+        negated = a.source if a.polarity.negated else b.source
+        cue = ", ".join((a.polarity if a.polarity.negated else b.polarity).cues[:2])
+        bld.add("polarity", "conflict", f"negation: only {negated} is negated ({cue})", POLARITY_CONFIDENCE)
 
 
 def strongest(findings: Iterable[Finding], kind: str) -> Finding | None:

@@ -15,6 +15,11 @@ from .status import find_statuses
 
 log = logging.getLogger(__name__)
 
+#: Levels and status events kept per claim (numbers: ``quantities.MAX_QUANTITIES``). Two claims
+#: are compared slot by slot, so a claim with hundreds of them (a run of one phrase) would make
+#: one comparison cost the product; a news sentence has one or two.
+MAX_SLOTS_PER_KIND = 32
+
 
 def extract_slots(
     text: str,
@@ -57,8 +62,8 @@ def _own_slots(text: str, lang: str, published: dt.date | None, lexicon: Lexicon
     """The slots the sentence states by itself (the expensive part: lexicon matching)."""
     ctx = build_context(text, lang, published, lexicon)
     sent = ctx.sentence
-    levels = find_levels(ctx)
-    statuses = find_statuses(ctx)
+    levels = find_levels(ctx)[:MAX_SLOTS_PER_KIND]
+    statuses = find_statuses(ctx)[:MAX_SLOTS_PER_KIND]
     ranks = [
         replace(r, time=ctx.time_for(r.span), tense=ctx.tense_for(r.span), polarity=ctx.polarity_for(r.span)) for r in find_ranks(sent, lexicon, ctx.actors)
     ]

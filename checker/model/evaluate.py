@@ -10,29 +10,37 @@ from ..records import NLI_LABELS
 
 
 def read_labelled(path: Path) -> tuple[list[tuple[str, str, str]], list[str]]:
-    """Rows (premise, hypothesis, label) and one message per bad row (skipped)."""
+    """Rows (premise, hypothesis, label) and one message per bad row (skipped).
+
+    The file must be UTF-8 text: a binary, Latin-1 or unreadable file is a one-line
+    ``InputError`` (E144, E143, E145), as is a missing header (E147).
+    """
+    import io
+
+    from ..errors import E_NLI_EVAL_HEADER
+    from ..ingest import read_table_text
+    from ..safe_text import visible, visible_name
+
     csv.field_size_limit(10_000_000)
-    try:
-        fh = open(path, encoding="utf-8", newline="")
-    except OSError as exc:
-        raise InputError(f"Cannot read '{path}': {exc.strerror}.") from exc
+    text = read_table_text(Path(path))
+    name = visible(str(path))
     rows, bad = [], []
-    with fh:
-        reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        header = [h.strip().lower() for h in next(reader, [])]
-        if header[:3] != ["premise", "hypothesis", "label"]:
-            raise InputError(f"'{path}' must start with the header 'premise<TAB>hypothesis<TAB>label'.")
-        for n, row in enumerate(reader, start=2):
-            if len(row) < 3:
-                bad.append(f"{path}:{n}: expected 3 columns, found {len(row)}")
-                continue
-            premise, hypothesis, label = row[0].strip(), row[1].strip(), row[2].strip().lower()
-            if label not in NLI_LABELS:
-                bad.append(f"{path}:{n}: unknown label '{row[2]}'")
-            elif not premise or not hypothesis:
-                bad.append(f"{path}:{n}: empty premise or hypothesis")
-            else:
-                rows.append((premise, hypothesis, label))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
+    header = [h.strip().lower() for h in next(reader, [])]
+    if header[:3] != ["premise", "hypothesis", "label"]:
+        raise InputError(f"{visible_name(path)} must start with the header 'premise<TAB>hypothesis<TAB>label'.",
+                         "add that header line.", code=E_NLI_EVAL_HEADER)
+    for n, row in enumerate(reader, start=2):
+        if len(row) < 3:
+            bad.append(f"{name}:{n}: expected 3 columns, found {len(row)}")
+            continue
+        premise, hypothesis, label = row[0].strip(), row[1].strip(), row[2].strip().lower()
+        if label not in NLI_LABELS:
+            bad.append(f"{name}:{n}: unknown label {visible_name(row[2])}")
+        elif not premise or not hypothesis:
+            bad.append(f"{name}:{n}: empty premise or hypothesis")
+        else:
+            rows.append((premise, hypothesis, label))
     return rows, bad
 
 

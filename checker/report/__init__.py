@@ -17,7 +17,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable
 
-from ..errors import InputError
+from ..errors import E_UNKNOWN_FORMAT, InputError
 from ..records import Report
 from .write import write_report_atomically
 
@@ -102,7 +102,7 @@ def get_renderer(name: str) -> RendererInfo:
         return _RENDERERS[name]
     except KeyError:
         raise UnknownFormatError(
-            f"Unknown report format '{name}'.", f"use one of: {', '.join(available_formats())}."
+            f"Unknown report format '{name}'.", f"use one of: {', '.join(available_formats())}.", code=E_UNKNOWN_FORMAT
         ) from None
 
 

@@ -1,5 +1,11 @@
 """Single self-contained HTML report for editors (jinja2, autoescaped).
 
+Editor first: the summary, then the findings (contradictions first, by score,
+then agreements; the values that differ highlighted), the sources by topic
+(which document says what), the warnings and the skipped items (collapsed), and
+the documents in context. Search, sort and filters run in the page, and a link
+can preset them (``URL_PRESETS``).
+
 Everything is inlined: no external URL, font or script. Article text is
 untrusted: jinja2 autoescapes every value, and a Content-Security-Policy allows
 only the report's own inline style and script (by hash), so even a missed
@@ -15,7 +21,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..records import Report
-from .view import NO_TOPIC, Segment, build_view, fmt_date, fmt_position, fmt_score
+from .view import Segment, build_view, fmt_date, fmt_position, fmt_score
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("checker.report", "templates"),
@@ -25,6 +31,18 @@ _ENV = jinja2.Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
+
+
+#: The filters a link can preset (``report.html?kind=agreement`` or ``report.html#doc=001&min=0.8``),
+#: as the page's script reads them; shown in the page footer and documented in the README.
+URL_PRESETS: dict[str, str] = {
+    "kind": "contradiction or agreement (repeat it, or separate with commas)",
+    "doc": "a document id, or the start of exactly one",
+    "lang": "de or en",
+    "min": "the lowest score shown, 0 to 1",
+    "q": "words that must all occur in claim A or B (case ignored)",
+    "sort": "kind (contradictions first, by score: the report's order), score or doc",
+}
 
 
 def csp_hash(source: str) -> str:
@@ -86,5 +104,5 @@ def render(report: Report) -> str:
     view = build_view(report)
     languages = sorted({d.lang for d in report.documents} | {c.lang for c in report.claims})
     return _ENV.get_template("report.html.j2").render(
-        view=view, report=report, languages=languages, no_topic=NO_TOPIC
+        view=view, report=report, languages=languages, url_presets=URL_PRESETS
     )

@@ -1,14 +1,18 @@
 """Canonical JSON report (``"schema": 1``), documented in the README.
 
 Sorted keys, ids instead of object references, floats rounded to 3 decimals,
-dates as ISO strings: the same report always gives the same bytes.
+dates as ISO strings: the same report always gives the same bytes. The layout is
+described by the JSON Schema shipped with the package (``schema/report.schema.json``,
+see :func:`json_schema`).
 """
 from __future__ import annotations
 
 import json
 import math
+from importlib import resources
 from typing import Any
 
+from ..baseline import BaselineMatch, entry_to_dict
 from ..records import Claim, Document, Report
 from .view import FindingView, ReportView, build_view, fmt_date
 
@@ -23,6 +27,20 @@ CONTRACT: dict[str, tuple[str, ...]] = {
     "finding": ("id", "kind", "score", "a", "b", "topic", "reasons", "scorers"),
     "summary": ("counts", "scorers", "embedder", "warnings", "skipped"),
 }
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of this report, as shipped in ``checker/report/schema/``.
+
+    Returns:
+        The schema as a dict, e.g. for ``jsonschema.validate(report_dict, json_schema())``.
+
+    Example:
+        >>> json_schema()["properties"]["schema"]["const"]
+        1
+    """
+    text = resources.files(__package__).joinpath("schema", "report.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
 
 
 def render(report: Report) -> str:
@@ -77,7 +95,7 @@ def _round(x: float | None) -> float | None:
 
 
 def _document(d: Document) -> dict[str, Any]:
-    return {
+    out = {
         "id": d.id,
         "path": d.path,
         "language": d.lang,
@@ -86,6 +104,9 @@ def _document(d: Document) -> dict[str, Any]:
         "encoding": d.encoding,
         "length": len(d.text),
     }
+    if d.from_archive:  # only on archived documents (check --against), so other reports keep their bytes
+        out["from_archive"] = True
+    return out
 
 
 def _claim(c: Claim) -> dict[str, Any]:
@@ -104,6 +125,8 @@ def _finding(f: FindingView) -> dict[str, Any]:
     v = f.verdict
     return {
         "id": f.id,
+        "fingerprint": f.fingerprint,
+        "accepted": f.accepted,
         "kind": f.kind,
         "score": _round(v.score),
         "a": v.a,
@@ -138,4 +161,18 @@ def _summary(view: ReportView) -> dict[str, Any]:
         "warnings": list(r.warnings),
         "skipped": [{"where": s.where, "reason": s.reason, "text": s.text} for s in r.skipped],
         "meta": dict(r.meta),
+        "baseline": _baseline(r.baseline),
+    }
+
+
+def _baseline(match: BaselineMatch | None) -> dict[str, Any] | None:
+    if match is None:
+        return None
+    return {
+        "path": match.path,
+        "entries": match.entries,
+        "matched": len(match.matched),
+        "accepted": match.accepted,
+        "new_contradictions": match.new_contradictions,
+        "stale": [entry_to_dict(e) for e in match.stale],
     }

@@ -1,8 +1,9 @@
 """Markdown report for editors: summary table, findings by topic with A | B tables, claims in context.
 
 Article text is untrusted: every piece of it is escaped (HTML special characters
-as entities, Markdown punctuation with backslashes, newlines folded), so a
-sentence can neither inject HTML nor break a table.
+as entities, Markdown punctuation with backslashes, newlines folded, control and
+bidi characters shown as ``\\x1b``-style escapes), so a sentence can neither inject
+HTML, break a table nor send escape sequences to a terminal that shows the file.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import html
 import re
 
 from ..records import Claim, Document, Report
+from ..safe_text import visible
 from .view import NO_TOPIC, FindingView, ReportView, build_view, fmt_date, fmt_position, fmt_score, one_line
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -32,7 +34,7 @@ def md_escape(text: str, *, line_start: bool = False) -> str:
         >>> md_escape("<b>a|b</b>")
         '&lt;b&gt;a\\\\|b&lt;/b&gt;'
     """
-    text = html.escape(one_line(text), quote=False)
+    text = html.escape(visible(one_line(text)), quote=False)
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return _MD_LINE_START.sub(_escape_line_start, text) if line_start else text
 
@@ -93,6 +95,20 @@ def _summary(view: ReportView) -> list[str]:
         + (f" · vncheck {md_escape(r.version)}" if r.version else ""),
         "",
     ]
+    if r.baseline is not None:
+        b = r.baseline
+        out += [
+            f"Baseline `{_code(b.path)}`: {len(b.matched)} of {b.entries} entries matched, "
+            f"{b.accepted} findings accepted, {b.new_contradictions} new contradictions, {len(b.stale)} stale entries.",
+            "",
+        ]
+        out += [
+            f"- Stale `{e.fingerprint}` {md_escape(e.kind)}: {md_escape(e.a.doc or '?')} “{md_escape(e.a.text)}” "
+            f"vs {md_escape(e.b.doc or '?')} “{md_escape(e.b.text)}”"
+            for e in b.stale
+        ]
+        if b.stale:
+            out.append("")
     return out
 
 
@@ -105,16 +121,20 @@ def _documents(view: ReportView) -> list[str]:
     ]
     for d in view.report.documents:
         out.append(
-            f"| [{md_escape(d.id)}](#{view.doc_anchor(d.id)}) | {md_escape(d.lang)} "
+            f"| [{md_escape(d.id)}](#{view.doc_anchor(d.id)}){_ARCHIVED if d.from_archive else ''} | {md_escape(d.lang)} "
             f"| {fmt_date(d.published) or '–'} | {len(view.doc_claims(d.id))} "
             f"| {md_escape(d.title or '–')} | `{_code(d.path)}` |"
         )
     return out + [""]
 
 
+#: Marks a document read from the archive (``check --against``) rather than checked in this run.
+_ARCHIVED = " _(archive)_"
+
+
 def _code(text: str) -> str:
     # Inline code shows text verbatim; only backticks and pipes need care.
-    return one_line(text).replace("`", "'").replace("|", "\\|")
+    return visible(one_line(text)).replace("`", "'").replace("|", "\\|")
 
 
 def _cell(view: ReportView, claim: Claim | None, doc: Document | None, claim_id: str) -> dict[str, str]:
@@ -126,7 +146,7 @@ def _cell(view: ReportView, claim: Claim | None, doc: Document | None, claim_id:
             "title": "–",
             "text": f"_claim {md_escape(claim_id)} not in report_",
         }
-    doc_link = f"[{md_escape(claim.doc_id)}](#{view.doc_anchor(claim.doc_id)})"
+    doc_link = f"[{md_escape(claim.doc_id)}](#{view.doc_anchor(claim.doc_id)})" + (_ARCHIVED if doc and doc.from_archive else "")
     return {
         "doc": doc_link,
         "lang": md_escape(claim.lang),
@@ -155,7 +175,7 @@ def _finding(view: ReportView, f: FindingView) -> list[str]:
     out = [
         f'<a id="{f.id}"></a>',
         "",
-        f"#### {f.id} · {icon} {f.kind} · score {fmt_score(v.score)}",
+        f"#### {f.id} · {icon} {f.kind} · score {fmt_score(v.score)}" + (" · accepted (baseline)" if f.accepted else ""),
         "",
         "| | A | B |",
         "| --- | --- | --- |",
@@ -170,7 +190,7 @@ def _finding(view: ReportView, f: FindingView) -> list[str]:
         out += ["Reasons:", ""]
         out += [f"- {md_escape(r, line_start=True)}" for r in v.reasons]
         out.append("")
-    out += [f"Scorers: {md_escape(', '.join(v.scorers)) or '–'}", ""]
+    out += [f"Scorers: {md_escape(', '.join(v.scorers)) or '–'} · Fingerprint: `{f.fingerprint}`", ""]
     return out
 
 
@@ -191,7 +211,7 @@ def _context(view: ReportView) -> list[str]:
             out += [
                 f'<a id="{view.claim_anchor(c.id)}"></a>',
                 "",
-                f"**{md_escape(c.id)}** ({md_escape(c.lang)}, {fmt_position(c)}; cited by {refs})",
+                f"**{fmt_position(c)}** ({md_escape(c.lang)}; cited by {refs})",
                 "",
                 "> " + " ".join(
                     p
@@ -208,7 +228,9 @@ def _problems(view: ReportView) -> list[str]:
     if not (r.warnings or r.skipped):
         return []
     out = ["## Warnings and skipped items", ""]
-    out += [f"- Warning: {md_escape(w)}" for w in r.warnings]
+    # A skipped document's message is also a warning: show each message once.
+    skipped_reasons = {s.reason for s in r.skipped}
+    out += [f"- Warning: {md_escape(w)}" for w in r.warnings if w not in skipped_reasons]
     for s in r.skipped:
         text = f" — “{md_escape(s.text)}”" if s.text else ""
         out.append(f"- Skipped {md_escape(s.where)}: {md_escape(s.reason)}{text}")

@@ -1,7 +1,10 @@
 """Rich terminal report: a summary table, then findings grouped by topic.
 
 Article text is untrusted, so it only ever enters rich as :class:`~rich.text.Text`
-(never as console markup): a sentence like ``[bold]`` prints as written.
+(never as console markup): a sentence like ``[bold]`` prints as written. Every piece of
+it (sentences, titles, ids, reasons, warnings) also passes ``safe_text.visible``, so an
+escape sequence or a bidi override in an article shows as ``\x1b`` instead of acting on
+the terminal.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from rich.text import Text
 from rich.theme import Theme
 
 from ..records import Claim, Document, Report
+from ..safe_text import visible
 from .view import NO_TOPIC, FindingView, ReportView, build_view, fmt_date, fmt_position, fmt_score
 
 #: Named styles, following rich/default_styles.py; override them with ``console.push_theme``.
@@ -32,11 +36,14 @@ THEME = Theme(
         "claim.position": "dim",
         "claim.id": "dim cyan",
         "claim.title": "italic",
+        "claim.archived": "dim",
         "claim.text": "none",
         "finding.id": "bold",
         "finding.score": "bold",
         "finding.reason": "none",
         "finding.scorers": "dim italic",
+        "finding.accepted": "bold yellow",
+        "finding.fingerprint": "dim",
         "report.title": "bold",
         "report.topic": "bold blue",
         "report.label": "dim",
@@ -120,17 +127,20 @@ def print_report(report: Report, console: Console) -> None:
         for topic, findings in view.topics:
             console.print()
             console.print(
-                Rule(Text(f"Topic: {topic or NO_TOPIC}", style="report.topic"), style="report.topic")
+                Rule(Text(f"Topic: {visible(topic or NO_TOPIC)}", style="report.topic"), style="report.topic")
             )
             for f in findings:
                 console.print(_finding_panel(f))
         if report.warnings or report.skipped:
             console.print()
             console.print(Rule(Text("Warnings and skipped items", style="report.warning")))
+        # A skipped document's message is also a warning: show each message once.
+        skipped_reasons = {s.reason for s in report.skipped}
         for w in report.warnings:
-            console.print(Text.assemble(("warning: ", "report.warning"), w))
+            if w not in skipped_reasons:
+                console.print(Text.assemble(("warning: ", "report.warning"), visible(w)))
         for s in report.skipped:
-            line = Text.assemble(("skipped ", "report.skipped"), (s.where, "claim.id"), f": {s.reason}")
+            line = Text.assemble(("skipped ", "report.skipped"), (visible(s.where), "claim.id"), f": {visible(s.reason)}")
             if s.text:
                 line.append(f" — {s.text!r}", style="report.label")
             console.print(line)
@@ -148,13 +158,13 @@ def _header(view: ReportView) -> Panel:
     )
     sub = Text.assemble(
         ("scorers: ", "report.label"),
-        ", ".join(r.scorers) or "–",
+        visible(", ".join(r.scorers)) or "–",
         ("   embedder: ", "report.label"),
-        r.embedder or "–",
+        visible(r.embedder) or "–",
         ("   min score: ", "report.label"),
         fmt_score(r.min_score),
     )
-    title = Text("vncheck report" + (f" {r.version}" if r.version else ""), style="report.title")
+    title = Text("vncheck report" + (f" {visible(r.version)}" if r.version else ""), style="report.title")
     return Panel(Group(line, sub), title=title, title_align="left", box=box.ROUNDED)
 
 
@@ -180,6 +190,8 @@ def _summary_table(view: ReportView) -> Table:
         ("Skipped items", c["skipped"], "report.skipped"),
         ("Warnings", c["warnings"], "report.warning"),
     ]
+    if view.report.baseline is not None:
+        rows.append(("Accepted (baseline)", view.report.baseline.accepted, "finding.accepted"))
     for label, n, style in rows:
         t.add_row(Text(label, style=style), Text(str(n), style=style))
     return t
@@ -194,11 +206,11 @@ def _documents_table(view: ReportView) -> Table:
     t.add_column("Title", style="claim.title", overflow="fold")
     for d in view.report.documents:
         t.add_row(
-            Text(d.id),
-            Text(d.lang),
+            Text.assemble(visible(d.id), (" (archive)" if d.from_archive else "", "claim.archived")),
+            Text(visible(d.lang)),
             Text(fmt_date(d.published) or "–"),
             Text(str(len(view.doc_claims(d.id)))),
-            Text(d.title or "–"),
+            Text(visible(d.title or "–")),
         )
     return t
 
@@ -207,13 +219,19 @@ def _side(label: str, claim: Claim | None, doc: Document | None, claim_id: str) 
     """Rows for one side of a finding; both sides have the same rows so the grid aligns them."""
     head = Text.assemble(
         (f"{label}  ", "report.label"),
-        (doc.id if doc else (claim.doc_id if claim else "?"), "claim.doc"),
+        (visible(doc.id if doc else (claim.doc_id if claim else "?")), "claim.doc"),
+        (" (archive)" if doc is not None and doc.from_archive else "", "claim.archived"),
         " · ",
-        (claim.lang if claim else "?", "claim.lang"),
+        (visible(claim.lang) if claim else "?", "claim.lang"),
     )
-    where = Text.assemble((fmt_position(claim), "claim.position"), " · ", (claim_id, "claim.id"))
-    title = Text(doc.title if doc is not None and doc.title else "", style="claim.title")
-    sentence = Text(claim.text if claim else "(claim not in report)", style="claim.text")
+    # Sentences are counted from 1 here, as in every human-readable output; the claim id
+    # ("doc:s0", counted from 0, the JSON contract) is shown only when the claim is missing.
+    if claim is not None:
+        where = Text(fmt_position(claim), style="claim.position")
+    else:
+        where = Text.assemble((fmt_position(claim), "claim.position"), " · ", (visible(claim_id), "claim.id"))
+    title = Text(visible(doc.title) if doc is not None and doc.title else "", style="claim.title")
+    sentence = Text(visible(claim.text) if claim else "(claim not in report)", style="claim.text")
     # The blank row keeps title and sentence apart where styles are not shown (plain text).
     return [head, where, title, Text(""), sentence]
 
@@ -229,10 +247,11 @@ def _finding_panel(f: FindingView) -> Panel:
     body: list = [sides, Text("")]
     if v.reasons:
         body.append(Text("Reasons:", style="report.label"))
-        body.extend(Text.assemble("  • ", (r, "finding.reason")) for r in v.reasons)
+        body.extend(Text.assemble("  • ", (visible(r), "finding.reason")) for r in v.reasons)
     body.append(
         Text.assemble(
-            ("Scorers: ", "report.label"), (", ".join(v.scorers) or "–", "finding.scorers")
+            ("Scorers: ", "report.label"), (visible(", ".join(v.scorers)) or "–", "finding.scorers"),
+            ("   fingerprint: ", "report.label"), (f.fingerprint, "finding.fingerprint"),
         )
     )
     title = Text.assemble(
@@ -241,5 +260,6 @@ def _finding_panel(f: FindingView) -> Panel:
         (f.kind.upper(), style),
         " ",
         (fmt_score(v.score), "finding.score"),
+        (" · accepted (baseline)" if f.accepted else "", "finding.accepted"),
     )
     return Panel(Group(*body), title=title, title_align="left", border_style=style, box=box.ROUNDED)

@@ -1,0 +1,35 @@
+"""Opposite outcome words and one-sided negation, in any domain and across the two languages."""
+import pytest
+
+from checker.checks import compare_slots, extract_slots
+
+
+def _cmp(a, la, b, lb):
+    return compare_slots(extract_slots(a, la, source="A"), extract_slots(b, lb, source="B"))
+
+
+@pytest.mark.parametrize("a,la,b,lb", [
+    ("Parliament passed the budget on Friday.", "en", "Das Parlament lehnte den Haushalt am Freitag ab.", "de"),
+    ("The court upheld the ruling against the mayor.", "en", "The court overturned the ruling against the mayor.", "en"),
+    ("Die Exporte sind im März gestiegen.", "de", "Exports fell in March.", "en"),
+    ("The strike was called off on Monday.", "en", "The strike continued on Monday.", "en"),
+    ("Der Angeklagte wurde freigesprochen.", "de", "The defendant was convicted.", "en"),
+])
+def test_checks_outcomes_opposite_words_conflict(a, la, b, lb):
+    found = [f for f in _cmp(a, la, b, lb).findings if f.check.startswith("outcome:")]
+    assert found and found[0].kind == "conflict" and found[0].confidence < 0.7  # weak: NLI must support it
+
+
+def test_checks_outcomes_same_pole_or_both_poles_do_not_conflict():
+    assert not [f for f in _cmp("Exports rose in March.", "en", "Die Exporte stiegen im März.", "de").findings
+                if f.check.startswith("outcome:")]
+    # one side names both directions: another fact of the story, no opposite outcome
+    assert not [f for f in _cmp("Imports rose while exports fell.", "en", "Exports fell in March.", "en").findings
+                if f.check.startswith("outcome:")]
+
+
+def test_checks_polarity_one_sided_negation_conflicts():
+    found = [f for f in _cmp("He stepped down as chairman.", "en", "He did not step down as chairman.", "en").findings
+             if f.check == "polarity"]
+    assert found and found[0].kind == "conflict"
+    assert not [f for f in _cmp("He did not resign.", "en", "Er ist nicht zurückgetreten.", "de").findings if f.check == "polarity"]
