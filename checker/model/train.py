@@ -50,10 +50,10 @@ class TrainConfig:
     eval_every: int = 300
     threads: int = 2
     data_dir: str | None = None
-    run_dir: str = ".train/nli-v1"
+    run_dir: str = ".train/nli-v2"
     out_dir: str = str(DEFAULT_MODEL_DIR)
     device: str = "cpu"
-    init_from: str | None = None  # continue from a shipped delta (e.g. models/vncheck-nli-v1) instead of the base
+    init_from: str | None = None  # continue from a shipped delta (e.g. models/vncheck-nli-v2) instead of the base
     extra: dict = field(default_factory=dict)
 
 
