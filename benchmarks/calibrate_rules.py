@@ -13,8 +13,10 @@ directions), then searches the bars of ``checker.verify.Thresholds``:
    ``--precision`` (0.9) and that flags at most ``--max-flagged`` (5%) of the compatible
    look-alikes;
 2. agreements: the entailment bars (both directions) and the largest NLI contradiction an
-   agreement may show, taking the highest agreement recall with **no** contradiction reported
-   as an agreement.
+   agreement may show, taking the fewest contradictions reported as agreements, then the
+   highest agreement recall.
+
+Where no setting reaches the precision target, the most precise one is taken (and printed).
 
 It prints the chosen values (to be copied into ``Thresholds``), the precision-recall points and
 writes the curves as a PNG. The frozen test split is never read here.
@@ -74,8 +76,10 @@ def calibrate(gold, ev, precision: float, max_flagged: float) -> tuple[Threshold
         point = {"contradiction": bar, "corroborate": corroborate, **m}
         contra_points.append(point)
         p, r, f = m["contradiction_precision"] or 0.0, m["contradiction_recall"] or 0.0, m["compatible_flagged"] or 0.0
-        if p >= precision and f <= max_flagged and (best is None or (r, -bar) > (best[0], -best[1].contradiction)):
-            best = (r, t)
+        # The precision target first; where no setting reaches it, the most precise one.
+        key = (p >= precision, r if p >= precision else p, r, -bar)
+        if f <= max_flagged and (best is None or key > best[0]):
+            best = (key, t)
     chosen = best[1] if best else DEFAULT_THRESHOLDS
     agree_points = []
     best_a = None
@@ -86,8 +90,9 @@ def calibrate(gold, ev, precision: float, max_flagged: float) -> tuple[Threshold
         m = verdict_metrics(gold, labels_for(ev, t))
         agree_points.append({"entailment": ent, "entailment_other": other, "agreement_max_contradiction": cmax, **m})
         r = m["agreement_recall"] or 0.0
-        key = (r, -cmax, ent, other)
-        if m["contradiction_as_agreement"] == 0 and (best_a is None or key > best_a[0]):
+        # Fewest contradictions reported as agreements (the worst error), then the highest recall.
+        key = (-m["contradiction_as_agreement"], r, -cmax, ent, other)
+        if best_a is None or key > best_a[0]:
             best_a = (key, t)
     return (best_a[1] if best_a else chosen), contra_points, agree_points
 
@@ -153,6 +158,16 @@ def main(argv: list[str] | None = None) -> int:
     for p in sorted((p for p in contra_points if p["corroborate"] == chosen.corroborate), key=lambda p: p["contradiction"]):
         print(f"| {p['contradiction']:.2f} | {p['contradiction_precision'] or 0:.2f} | {p['contradiction_recall'] or 0:.2f} | "
               f"{p['compatible_flagged'] or 0:.2f} |")
+    print("\nagreement settings on the Pareto front (dev split, tuned on):")
+    print("| entailment | other direction | max NLI contradiction | agreement recall | contradictions as agreements |\n|---|---|---|---|---|")
+    front, best_recall = [], -1.0
+    for p in sorted(agree_points, key=lambda p: (p["contradiction_as_agreement"], -(p["agreement_recall"] or 0))):
+        if (p["agreement_recall"] or 0) > best_recall:
+            best_recall = p["agreement_recall"] or 0
+            front.append(p)
+    for p in front[:12]:
+        print(f"| {p['entailment']:.2f} | {p['entailment_other']:.2f} | {p['agreement_max_contradiction']:.2f} | "
+              f"{p['agreement_recall'] or 0:.2f} | {p['contradiction_as_agreement']} |")
     if args.plot:
         plot(contra_points, agree_points, chosen, args.plot)
         print(f"\ncurves written to {args.plot}")

@@ -55,7 +55,12 @@ _MAGIC = (
     b"%PDF", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf",
     b"\xd0\xcf\x11\xe0",  # PDF, zip/docx, PNG, GIF, JPEG, gzip, rar, 7z, old MS Office
 )
-_UTF8_SEQ = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+# Valid UTF-8 sequences only: encoded surrogates (ED A0 80) and overlong forms are not UTF-8,
+# and decoding them as such raised UnicodeDecodeError (found by tests/test_fuzz.py).
+_UTF8_SEQ = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
+)
 # 8-bit code pages in which a UTF-8 word may hide (a cp1252 article with one pasted UTF-8 name).
 _LATIN_CODEPAGES = ("cp1252", "latin_1", "iso8859_15", "iso8859_1", "windows_1252")
 # charset-normalizer's "chaos" above this means the bytes decode to gibberish in every candidate.

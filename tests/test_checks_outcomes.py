@@ -33,3 +33,11 @@ def test_checks_polarity_one_sided_negation_conflicts():
              if f.check == "polarity"]
     assert found and found[0].kind == "conflict"
     assert not [f for f in _cmp("He did not resign.", "en", "Er ist nicht zurückgetreten.", "de").findings if f.check == "polarity"]
+
+
+def test_checks_roles_swapped_parties_conflict_but_coordination_does_not():
+    found = [f for f in _cmp("France fought back to beat England 18-17 at Twickenham.", "en",
+                             "England fought back to beat France 18-17 at Twickenham.", "en").findings if f.check == "roles"]
+    assert found and found[0].kind == "conflict" and found[0].confidence < 0.7
+    assert not [f for f in _cmp("Die USA haben 1995 Beziehungen zu Vietnam aufgenommen.", "de",
+                                "In 1995, Vietnam and the US restored relations.", "en").findings if f.check == "roles"]

@@ -27,7 +27,7 @@ from typing import Iterable
 from ..records import Finding
 from .actors import relate, same_name
 from .lexicon import Lexicon, default_lexicon
-from .slots import ClaimSlots, LevelSlot, Quantity, RankSlot, StatusEvent, TimeRef
+from .slots import ActorMention, ClaimSlots, LevelSlot, Quantity, RankSlot, StatusEvent, TimeRef
 
 log = logging.getLogger(__name__)
 
@@ -597,6 +597,7 @@ def compare_slots(a: ClaimSlots, b: ClaimSlots, lexicon: Lexicon | None = None) 
     _compare_ranks(bld)
     _compare_outcome_words(bld)
     _compare_polarity(bld)
+    _compare_roles(bld)
     return bld.result()
 
 
@@ -631,6 +632,42 @@ def _compare_outcome_words(bld: _Builder) -> None:
             word_a, word_b = next(iter(pa[group].values())), next(iter(pb[group].values()))
             bld.add(f"outcome:{group}", "conflict",
                     f"opposite {label}: '{word_a}' ({a.source}) vs '{word_b}' ({b.source})", OUTCOME_CONFIDENCE)
+
+
+#: Two parties named in opposite order ("A beat B" / "B beat A"): weak, since a passive
+#: ("B was beaten by A") reorders them too; it blocks an agreement, NLI must support a contradiction.
+ROLES_CONFIDENCE = 0.5
+_COORDINATED = re.compile(r"^\W*(?:(?:and|und|&|sowie|or|oder|with|mit|,)\W*(?:the|die|der|den|dem|das)?\W*)?$", re.IGNORECASE)
+
+
+def _party_order(slots: ClaimSlots) -> list[ActorMention]:
+    """Actors and names of one claim in the order of their first mention."""
+    seen: dict[str, ActorMention] = {}
+    for m in sorted(slots.actors, key=lambda m: m.span):
+        seen.setdefault(m.id, m)
+    return list(seen.values())
+
+
+def _coordinated(slots: ClaimSlots, x: ActorMention, y: ActorMention) -> bool:
+    """The two are joined as one party ("the US and Vietnam"): their order says nothing."""
+    first, second = sorted((x, y), key=lambda m: m.span)
+    i = slots.text.find(first.surface)
+    j = slots.text.find(second.surface, i + len(first.surface)) if i >= 0 else -1
+    return i >= 0 and j >= 0 and bool(_COORDINATED.match(slots.text[i + len(first.surface): j]))
+
+
+def _compare_roles(bld: _Builder) -> None:
+    a, b = bld.a, bld.b
+    order_a, order_b = _party_order(a), _party_order(b)
+    ids_b = [m.id for m in order_b]
+    common = [m for m in order_a if m.id in ids_b]
+    if len(common) < 2:
+        return
+    x, y = common[0], common[1]
+    bx, by = order_b[ids_b.index(x.id)], order_b[ids_b.index(y.id)]
+    if bx.span > by.span and not _coordinated(a, x, y) and not _coordinated(b, bx, by):
+        bld.add("roles", "conflict", f"roles may be swapped: {x.label} before {y.label} in {a.source}, after it in {b.source}",
+                ROLES_CONFIDENCE)
 
 
 def _compare_polarity(bld: _Builder) -> None:
