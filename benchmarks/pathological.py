@@ -1,23 +1,26 @@
 """Time per stage on pathological input shapes: no stage may grow faster than its input.
 
-Each shape is generated at each size and run in a fresh Python process with a time limit,
-so a stage that hangs shows up as ">LIMIT" instead of stopping the benchmark. Stages:
+Each shape (see ``SHAPES``: a line without sentence end, runs of "1. ", "a. ", "Nr. ",
+"U.S. " and "5 Prozent, ", one giant token, ordinary prose, deep HTML nesting, a huge
+markdown table, control and surrogate characters) is generated at each size and run in a
+fresh Python process; only the stage is timed, and one that runs past ``--limit`` seconds
+is stopped and shown as ">LIMIT". The stages, each including the ones it needs:
 
-- ``ingest``: ``load_document`` on a file holding the text (decoding, markup, language);
-  a refused document shows its error code (``E107`` ...), which is a result, not a failure.
-- ``segment``: markup cleaning and sentence splitting of the text as one document
-  (language given), as the pipeline runs it.
-- ``slots``: slot extraction of every claim, as the pipeline runs it (``SlotCache``).
-- ``pairs``: ``compare_slots`` on each claim with the next one.
-- ``compare``: ``vncheck compare TEXT TEXT`` without NLI (``compare_texts``), the whole
+- ``ingest``: ``load_document`` on a file holding the text (decoding, markup cleaning,
+  language); "refused E107" and the like are results (that document is skipped), not failures.
+- ``segment``: markup cleaning and sentence splitting, the text taken as one document in
+  the shape's language (so refused shapes are split too).
+- ``slots``: ``segment`` plus slot extraction of every claim, as the pipeline does it.
+- ``pairs``: ``slots`` plus ``compare_slots`` of each claim with the next one.
+- ``compare``: ``vncheck compare TEXT TEXT`` without NLI (``compare_texts``): the whole
   text as one sentence.
-- ``document``: the per-document budget wrapper of the pipeline (``read_inputs``): the
-  whole way from file to claims and slots; "skipped" when the budget refused it.
+- ``document``: ``read_inputs`` of the pipeline on the file: ingest and segmentation under
+  the per-document time budget (``Config.document_seconds``).
 
-No embedding or NLI model is loaded (SoMaJo, pysbd and py3langid only).
+No embedding or NLI model is loaded (SoMaJo, pysbd, py3langid and dateparser only).
 
 Usage:
-    nice -n 19 python benchmarks/pathological.py                  # all shapes, default sizes
+    nice -n 19 python benchmarks/pathological.py                  # every shape at 25 KB, 200 KB, 2 MB
     nice -n 19 python benchmarks/pathological.py --shapes en-no-end,de-numbers --sizes 25000,200000
     nice -n 19 python benchmarks/pathological.py --stages segment,slots --limit 30
 """
