@@ -306,3 +306,59 @@ def test_fuzz_compare_gives_bounded_findings(text_a: str, lang_a: str, text_b: s
     verdict = compare_texts(text_a, text_b, None, lexicon)
     assert verdict.label in (Verdict.CONTRADICTS, Verdict.AGREES, Verdict.UNRELATED, Verdict.UNSCORED)
     assert 0.0 <= verdict.score <= 1.0 and all("\n" not in r for r in verdict.reasons)
+
+
+# -- regression tests: defects the fuzzer and the pathological benchmark found ----------------
+# (speed itself is shown by benchmarks/pathological.py; these pin the causes without a clock)
+
+
+def test_fuzz_regression_one_claim_hashes_its_tokens_a_bounded_number_of_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    from checker.checks.tokens import Token
+
+    lexicon = default_lexicon()
+    hashes = 0
+    real = Token.__hash__
+
+    def counting(self) -> int:
+        nonlocal hashes
+        hashes += 1
+        return real(self)
+
+    monkeypatch.setattr(Token, "__hash__", counting)
+    text = "1. " * 150  # '1. ' * 1600 in German took 6.4 s: every number hashed the whole claim again
+    extract_slots(text, "de", None, lexicon)
+    assert hashes <= 100 * len(analyse(text, "de", lexicon).tokens)  # was 660 per token here, growing with the length
+
+
+def test_fuzz_regression_numbers_read_per_claim_are_capped() -> None:
+    slots = extract_slots("5 Prozent, " * 300, "de")  # a 33 KB line of this took 63 s
+    assert len(slots.quantities) == MAX_QUANTITIES
+    assert compare_slots(slots, slots, default_lexicon()) is not None  # number by number: 32 x 32, not 300 x 300
+
+
+def test_fuzz_regression_levels_and_events_per_claim_are_capped() -> None:
+    levels = extract_slots("comprehensive strategic partnership, " * 60, "en").levels
+    events = extract_slots("Die USA hoben das Embargo auf, " * 60, "de").statuses
+    assert len(levels) == MAX_SLOTS_PER_KIND and len(events) == MAX_SLOTS_PER_KIND
+
+
+def test_fuzz_regression_slot_extraction_reads_a_bounded_number_of_tokens() -> None:
+    sentence = analyse("the quick brown fox " * 5000, "en", default_lexicon())
+    assert len(sentence.tokens) == MAX_SENTENCE_TOKENS
+    # vncheck compare of two 200 KB "sentences" stays bounded too
+    assert compare_texts("the 5 quick foxes " * 10000, "the 6 quick foxes " * 10000, None).label is not None
+
+
+def test_fuzz_regression_german_number_word_of_any_length() -> None:
+    from checker.checks.quantities import _german_compound, _single_word_cardinals
+
+    words = _single_word_cardinals(default_lexicon())
+    assert _german_compound("einundzwanzig", words) == 21.0
+    assert _german_compound("und" * 30000 + "x", words) is None  # read by index, not by ever shorter copies
+
+
+def test_fuzz_regression_clause_lookup_matches_a_scan() -> None:
+    sentence = analyse("A; B, aber C: D (E) F; G", "de", default_lexicon())
+    for index in range(-1, len(sentence.tokens) + 2):
+        expected = next(((s, e) for s, e in sentence.clauses if s <= index < e), (0, len(sentence.tokens)))
+        assert sentence.clause_of(index) == expected

@@ -348,3 +348,65 @@ def test_ingest_number_table_with_an_english_sentence_is_english(tmp_path: Path)
     path = _write(tmp_path, "numbers.md", "The census office published the following figures for all districts on Monday.\n\n"
                   "| a | b | c |\n|---|---|---|\n" + table + "\n")
     assert load_document(path).lang == "en"
+
+
+# -- markup cleaning on pathological input (issue 14) -----------------------------------------
+
+
+def test_ingest_decode_bytes_does_not_crash_on_encoded_surrogates() -> None:
+    # ED A0 80 looks like a 3-byte UTF-8 sequence but encodes a surrogate: found by the fuzzer
+    # (tests/test_fuzz.py), it raised UnicodeDecodeError instead of an InputError.
+    data = "Die Regierung hat das Gesetz beschlossen. ".encode() * 20 + b"\xed\xa0\x80 und mehr"
+    try:
+        text, _ = decode_bytes(data, "s.txt")
+    except InputError as e:
+        assert "s.txt" in str(e)
+    else:
+        assert text.startswith("Die Regierung")
+
+
+@pytest.mark.parametrize("tail", ["<!-- nie geschlossen <p>Versteckt.</p>", "<a href='x Versteckt.", "<!x Versteckt.", "<?x Versteckt."])
+def test_ingest_html_construct_left_open_runs_to_the_end(tail: str) -> None:
+    text = "<p>Der Pegel der Donau stieg am Montag auf neun Meter.</p>" + tail
+    mask = build_markup(text, "html").mask
+    assert "Der Pegel der Donau" in mask
+    assert "Versteckt" not in mask and "<" not in mask  # as in browsers (and html.parser from Python 3.13.4)
+
+
+def test_ingest_html_parser_is_not_retried_at_every_open_tag(monkeypatch: pytest.MonkeyPatch) -> None:
+    from html.parser import HTMLParser
+
+    calls = 0
+    real = HTMLParser.parse_starttag
+
+    def counting(self, i):
+        nonlocal calls
+        calls += 1
+        return real(self, i)
+
+    monkeypatch.setattr(HTMLParser, "parse_starttag", counting)
+    # Python 3.11's close() parsed each "<a" again to the end of the page: quadratic.
+    build_markup("<p>Ein Satz steht hier.</p>" + "<a b='" * 2000, "html")
+    assert calls < 10
+
+
+def test_ingest_html_nested_skipped_elements_close_innermost_first() -> None:
+    text = "<aside><nav><aside>Menü</aside>Mehr</nav>Werbung</aside><p>Der Satz bleibt stehen.</p>"
+    mask = build_markup(text, "html").mask
+    assert "Der Satz bleibt stehen." in mask and not any(w in mask for w in ("Menü", "Mehr", "Werbung"))
+    deep = "<aside>" * 20000 + "Werbung" + "</aside>" * 20000 + "<p>Der Satz bleibt stehen.</p>"
+    mask = build_markup(deep, "html").mask
+    assert "Der Satz bleibt stehen." in mask and "Werbung" not in mask
+
+
+@pytest.mark.parametrize("opening", ["<!-- ", "<script> ", "![Bild ", "[Link ", "<b" + " " * 300])
+def test_ingest_markdown_openings_without_close_keep_the_text(opening: str) -> None:
+    text = opening * 2000 + "\nDer Pegel der Donau stieg am Montag auf neun Meter.\n"
+    markup = build_markup(text, "text")
+    assert len(markup.mask) == len(text)
+    assert "Der Pegel der Donau stieg am Montag auf neun Meter." in markup.mask
+
+
+def test_ingest_markdown_links_images_and_comments_are_cleaned() -> None:
+    text = "Die <!-- Notiz --> [Regierung](https://x.de) hat ![Foto](a.png) am <script>x()</script>Montag < b >beschlossen< /b >."
+    assert build_markup(text, "text").clean(0, len(text)) == "Die Regierung hat am Montag beschlossen."

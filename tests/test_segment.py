@@ -262,3 +262,93 @@ def test_segment_offsets_survive_windows_line_endings() -> None:
     claims, _ = segment(doc)
     assert len(claims) == 5
     _assert_offsets(doc, claims)
+
+
+# -- bounded work on pathological text (issue 14) ---------------------------------------------
+
+
+def test_segment_splitter_sees_bounded_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    import checker.segment as seg
+
+    seen: list[int] = []
+    real = seg._split_english
+    monkeypatch.setattr(seg, "_split_english", lambda block: seen.append(len(block)) or real(block))
+    text = "the quick brown fox jumps over the lazy dog " * 1000  # 44 KB, no sentence end
+    spans = split_sentences(text, "en")
+    # pysbd took 105 s for 200 KB of this: it is never given more than one window.
+    assert seen and max(seen) <= seg.MAX_SPLIT_CHARS
+    assert len(spans) >= len(text) // seg.MAX_SPLIT_CHARS
+    assert all(0 <= s < e <= len(text) and e - s <= seg.MAX_SPLIT_CHARS for s, e in spans)
+
+
+def test_segment_long_line_without_sentence_end_is_cut_at_spaces() -> None:
+    text = "Die Regierung prüft weitere Schritte gegen die Verzögerung des Projekts " * 150  # no sentence end
+    doc = _doc(text, doc_id="lang")
+    claims, _ = segment(doc)
+    assert len(claims) > 1
+    for claim in claims:
+        assert claim.end == len(text.rstrip()) or text[claim.end] == " "  # never inside a word
+    _assert_offsets(doc, claims)
+
+
+def test_segment_windows_split_ordinary_text_as_whole() -> None:
+    from checker.segment import MAX_SPLIT_CHARS, _split_bounded, _split_english, _split_german
+
+    english = " ".join(line for line in (SEEDS / "001_547fc93670db27fd.txt").read_text(encoding="utf-8").splitlines() if line)
+    german = (SEEDS / "000_0e98a0b1cc9ab085.txt").read_text(encoding="utf-8").replace("\n", " ") * 2
+    assert len(english) > 2 * MAX_SPLIT_CHARS and len(german) > MAX_SPLIT_CHARS
+    assert _split_bounded(english, _split_english, MAX_SPLIT_CHARS) == _split_english(english)
+    assert _split_bounded(german, _split_german, MAX_SPLIT_CHARS) == _split_german(german)
+
+
+def test_segment_english_finds_sentences_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pysbd
+
+    def quadratic(self, sentences):  # pysbd's locator searches the text from its start for every sentence
+        raise AssertionError("pysbd's sentences_with_char_spans is quadratic in the number of sentences")
+
+    monkeypatch.setattr(pysbd.Segmenter, "sentences_with_char_spans", quadratic)
+    text = "Nr. " * 500
+    spans = split_sentences(text, "en")
+    assert spans == [(4 * k, 4 * k + 3) for k in range(500)]
+
+
+class _Clock:
+    """A ``time`` stand-in whose clock advances one second per reading."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def test_segment_all_skips_a_document_over_its_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    import checker.segment as seg
+
+    monkeypatch.setattr(seg, "time", _Clock())  # each block or window costs one "second"
+    small = _doc("Der Pegel der Donau stieg am Montag auf neun Meter.\n", doc_id="klein")
+    huge = _doc("Der Pegel stieg weiter an und an " * 3000, doc_id="riesig", path="a/riesig.txt")
+    claims, _, left_out = segment_all([small, huge], seconds=30)
+    assert {c.doc_id for c in claims} == {"klein"}
+    assert len(left_out) == 1 and left_out[0].where == "riesig"
+    message = left_out[0].reason
+    assert message.startswith("[E124]") and "a/riesig.txt" in message and "30 s" in message and "\n" not in message
+    assert segment_all([huge], seconds=None)[0]  # no budget: the same document is split
+
+
+def test_segment_read_inputs_warns_about_a_slow_document_and_checks_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import checker.segment as seg
+    from checker.config import Config
+    from checker.pipeline import read_inputs
+
+    monkeypatch.setattr(seg, "time", _Clock())
+    (tmp_path / "a.txt").write_text((FIXTURES / "de_bericht.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "b.txt").write_text("The river kept rising and rising " * 3000, encoding="utf-8")
+    inputs = read_inputs([str(tmp_path)], Config(cache_dir=None, document_seconds=30))
+    assert [d.id for d in inputs.documents] == ["a"]
+    assert {c.doc_id for c in inputs.claims} == {"a"}
+    assert len(inputs.warnings) == 1 and "[E124]" in inputs.warnings[0] and "b.txt" in inputs.warnings[0]

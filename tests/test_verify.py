@@ -224,7 +224,10 @@ def test_verify_no_agreement_when_one_direction_contradicts():
     from checker.checks.compare import Comparison
     from checker.verify import decide
 
-    v = decide("a", "b", Comparison(), (_probs(0.95, 0.03, 0.02), _probs(0.55, 0.0, 0.45)))
+    from checker.verify import DEFAULT_THRESHOLDS
+
+    c = DEFAULT_THRESHOLDS.agreement_max_contradiction + 0.05
+    v = decide("a", "b", Comparison(), (_probs(0.98, 0.01, 0.01), _probs(1 - c, 0.0, c)))
     assert v.label is not Verdict.AGREES
     assert any("no agreement" in n for n in v.reasons)
 

@@ -33,7 +33,8 @@ class HashingEmbedder:
 
 class RuleNli:
     """Rule-based NLI stub. Internally it uses a *permuted* label order, so the
-    mapping to label names is exercised exactly as with a real checkpoint."""
+    mapping to label names is exercised exactly as with a real checkpoint. A decided label gets
+    0.96, above every NLI bar of the decision rules (checker.verify.Thresholds)."""
 
     name = "fake-nli.v1"
     id2label = {0: "contradiction", 1: "entailment", 2: "neutral"}
@@ -45,11 +46,11 @@ class RuleNli:
         negated = bool((p ^ h) & _NEGATIONS)
         logits = np.zeros(3)
         if overlap > 0.6 and negated:
-            logits[0] = 3.0
+            logits[0] = 4.0
         elif overlap > 0.6:
-            logits[1] = 3.0
+            logits[1] = 4.0
         else:
-            logits[2] = 3.0
+            logits[2] = 4.0
         return logits
 
     def predict(self, pairs: Sequence[tuple[str, str]]) -> list[dict[str, float]]:

@@ -658,6 +658,8 @@ def _coordinated(slots: ClaimSlots, x: ActorMention, y: ActorMention) -> bool:
 
 def _compare_roles(bld: _Builder) -> None:
     a, b = bld.a, bld.b
+    if any(n.startswith("different direction") for n in bld.notes):
+        return  # the rank or level check already read who is whose partner
     order_a, order_b = _party_order(a), _party_order(b)
     ids_b = [m.id for m in order_b]
     common = [m for m in order_a if m.id in ids_b]
