@@ -66,7 +66,10 @@ def test_ray_engine_same_findings_as_local_on_seeds_with_real_models(local_ray, 
     (tmp_path / "cache-ray" / "onnx").symlink_to(tmp_path / "cache" / "onnx")
     distributed = run([str(SEEDS)], replace(config, engine="ray", cache_dir=tmp_path / "cache-ray"))
     assert _findings(local) == _findings(distributed)
-    assert any("nli" in "".join(f["scorers"]) for f in _findings(local))
+    # The real NLI model scored pairs on both engines, with the same probabilities (findings alone
+    # may all come from the structured checks on seeds/ at the calibrated NLI bars).
+    assert any(v.nli for v in local.verdicts)
+    assert [v.nli for v in local.verdicts] == [v.nli for v in distributed.verdicts]
 
 
 def test_cli_check_with_engine_ray(local_ray, tmp_path):

@@ -220,14 +220,14 @@ def _probs(e, n, c):
     return {"entailment": e, "neutral": n, "contradiction": c}
 
 
-def test_verify_no_agreement_when_one_direction_contradicts():
+def test_verify_no_agreement_when_nli_contradicts():
     from checker.checks.compare import Comparison
-    from checker.verify import decide
+    from checker.records import Finding
+    from checker.verify import DEFAULT_THRESHOLDS, decide
 
-    from checker.verify import DEFAULT_THRESHOLDS
-
-    c = DEFAULT_THRESHOLDS.agreement_max_contradiction + 0.05
-    v = decide("a", "b", Comparison(), (_probs(0.98, 0.01, 0.01), _probs(1 - c, 0.0, c)))
+    c = min(1.0, DEFAULT_THRESHOLDS.agreement_max_contradiction + 0.1)
+    support = Comparison((Finding("status", "support", "relations: established vs established", 0.8),))
+    v = decide("a", "b", support, (_probs(0.0, 1 - c, c), _probs(0.0, 1 - c, c)))
     assert v.label is not Verdict.AGREES
     assert any("no agreement" in n for n in v.reasons)
 
