@@ -61,7 +61,7 @@ MIN_ROW_WORDS = 3
 HEADING_MAX_WORDS = 16
 #: Seconds one document may take to be split into claims; a document that takes longer is
 #: skipped with a warning (every stage is linear, so only a very large, very odd document
-#: on a busy machine gets there: 2 MB of German prose takes about 20 s on 2 cores).
+#: on a busy machine gets there: 2 MB of German prose takes about 30 s on 2 cores).
 DOCUMENT_SECONDS = 120.0
 #: The sentence splitters see at most this many characters at a time (see ``_split_bounded``):
 #: a news sentence has up to a few hundred, so only a sentence of over 1,500 is ever cut.
