@@ -66,11 +66,8 @@ def shared_data_dir(explicit: str | os.PathLike | None = None) -> Path:
 
 def sha256_file(path: Path) -> str:
     """Hex sha256 of a file, recorded next to the trained weights."""
-    digest = hashlib.sha256()
     with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def _open_text(path: Path):
