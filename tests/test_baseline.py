@@ -31,7 +31,7 @@ from checker.baseline import (
     write_baseline,
 )
 from checker.cli import main
-from checker.records import Claim, Verdict, finding_fingerprint
+from checker.records import finding_fingerprint
 from checker.report import to_html, to_json, to_markdown, to_terminal
 
 ROOT = Path(__file__).resolve().parent.parent
