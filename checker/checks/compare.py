@@ -19,6 +19,7 @@ actor factor and penalties for inherited context or unspecified details.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -609,8 +610,11 @@ POLARITY_CONFIDENCE = 0.5
 _OUTCOME_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
+@functools.lru_cache(maxsize=65536)
 def _outcome_poles(text: str, lexicon: Lexicon) -> dict[str, dict[str, str]]:
-    """Outcome group -> pole ("yes"/"no") -> the first word of that pole found in ``text``."""
+    """Outcome group -> pole ("yes"/"no") -> the first word of that pole found in ``text``.
+
+    Cached: a claim meets many partners, and ``compare_slots`` runs once per pair (read only)."""
     padded = " " + " ".join(_OUTCOME_WORD.findall(text.lower())) + " "
     found: dict[str, dict[str, str]] = {}
     for group, record in lexicon.table("outcomes").items():

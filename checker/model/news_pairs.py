@@ -249,9 +249,15 @@ _NOT_NAMES = {"The", "A", "An", "On", "In", "At", "By", "After", "Before", "When
 _NAME = r"(?:[A-ZÄÖÜ][\w'.-]+(?: [A-ZÄÖÜ][\w'.-]+){0,2})"
 
 
-def edit_role_swap(text: str, lang: str, rng: random.Random) -> str | None:
+@lru_cache(maxsize=2)
+def _role_pattern(lang: str) -> re.Pattern:
+    """NAME VERB NAME for the asymmetric verbs of ``lang`` (longest verb first)."""
     verbs = "|".join(re.escape(v) for v in sorted(edit_lists()["role_verbs"][lang], key=len, reverse=True))
-    m = re.search(rf"(?<![\w-])({_NAME}) ({verbs}) ({_NAME})(?![\w-])", text)
+    return re.compile(rf"(?<![\w-])({_NAME}) ({verbs}) ({_NAME})(?![\w-])")
+
+
+def edit_role_swap(text: str, lang: str, rng: random.Random) -> str | None:
+    m = _role_pattern(lang).search(text)
     if not m:
         return None
     # A capitalised run may begin with a sentence-initial word ("On Sunday Arsenal"): the
