@@ -706,6 +706,9 @@ def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
 @click.option("--dictionary", default="/usr/share/trans/de-en", show_default=True,
               help="Debian trans-de-en dictionary file, for --codeswitch.")
 @click.option("--xnli-repeats", default=1, show_default=True, help="Passes over the XNLI dev training rows (4 language combinations).")
+@click.option("--paraphrase", "n_paraphrase", default=0, show_default=True,
+              help="Real paraphrases (German PAWS-X, STS-B en/de/cross-lingual) as entailments and PAWS-X word swaps as contradictions.")
+@click.option("--threads", default=2, show_default=True, help="CPU threads for training (a resumed run may change it).")
 @click.option("--epochs", default=1, show_default=True, help="Passes over the training mix.")
 @click.option("--max-steps", type=int, default=None, help="Stop after this many batches (the learning rate decays to zero there).")
 @click.option("--lr", default=4e-5, show_default=True, help="Peak learning rate (linear warm-up and decay).")
@@ -713,8 +716,8 @@ def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
 @click.option("--init-from", type=click.Path(file_okay=False), default=None,
               help="Continue from trained weights (a folder like models/vncheck-nli-v2) instead of the base encoder.")
 @domain_errors
-def train_nli(data_dir, run_dir, out_dir, device, n_english, n_news, rte_repeats, n_wmt, n_codeswitch, dictionary, xnli_repeats, epochs,
-              max_steps, lr, seed, init_from) -> None:
+def train_nli(data_dir, run_dir, out_dir, device, n_english, n_news, rte_repeats, n_wmt, n_codeswitch, dictionary, xnli_repeats, n_paraphrase,
+              threads, epochs, max_steps, lr, seed, init_from) -> None:
     """Train vncheck's own NLI model (reads ../shared/data; resumable; writes safetensors).
 
     \b
@@ -727,7 +730,7 @@ def train_nli(data_dir, run_dir, out_dir, device, n_english, n_news, rte_repeats
 
     cfg = TrainConfig(data_dir=data_dir, run_dir=run_dir, device=device, n_english=n_english, n_news=n_news, rte_repeats=rte_repeats, n_wmt=n_wmt,
                       xnli_repeats=xnli_repeats, n_codeswitch=n_codeswitch, dictionary=dictionary, epochs=epochs, max_steps=max_steps, lr=lr, seed=seed,
-                      init_from=init_from)
+                      init_from=init_from, n_paraphrase=n_paraphrase, threads=threads)
     if out_dir:
         cfg.out_dir = out_dir
     train(cfg, log=lambda s: click.echo(s, err=True))

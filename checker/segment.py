@@ -142,23 +142,39 @@ def _split_bounded(text: str, split: Callable[[str], list[tuple[int, int]]], siz
     The splitters are slow on long text without sentence ends (pysbd rescans the line for
     every abbreviation, SoMaJo for runs of "1."), so a long block is split window by window:
     all sentences of a window but the last are kept, and the next window starts at that last
-    one, which may go on past the window's end. So text splits as it would whole, as long as
-    no sentence is longer than three quarters of a window; such a sentence is cut at a space.
+    one, which may go on past the window's end. The splitters read a sentence start from what
+    precedes it (pysbd takes "5. Die." at the very start of a text as a list item, after a
+    sentence as two sentences), so each window also holds the sentence before (when it is
+    short), whose spans are dropped. So text splits as it would whole, as long as no sentence
+    is longer than three quarters of a window; such a sentence is cut at a space.
     """
     if len(text) <= size:
         return split(text)
     out: list[tuple[int, int]] = []
-    pos = 0
-    while len(text) - pos > size:
-        end = _window_end(text, pos, size)
-        spans = split(text[pos:end])
-        if len(spans) >= 2 and spans[-1][0] >= (end - pos) // 4:
-            out += [(pos + s, pos + e) for s, e in spans[:-1]]
-            pos += spans[-1][0]
+    pos = 0  # text before pos is split; the window starts at ctx <= pos, one sentence before
+    ctx = 0
+    while len(text) - ctx > size:
+        end = _window_end(text, ctx, size)
+        spans = _spans_from(split(text[ctx:end]), ctx, pos)
+        if len(spans) >= 2 and spans[-1][0] >= pos + (end - pos) // 4:
+            out += spans[:-1]
+            pos = spans[-1][0]
+            ctx = spans[-2][0] if pos - spans[-2][0] <= size // 4 else pos
         else:  # no sentence ends in the window past its first quarter: cut the long one
-            out += [(pos + s, pos + e) for s, e in spans]
-            pos = end
-    out += [(pos + s, pos + e) for s, e in split(text[pos:])]
+            out += spans
+            ctx = pos = end
+    out += _spans_from(split(text[ctx:]), ctx, pos)
+    return out
+
+
+def _spans_from(spans: list[tuple[int, int]], offset: int, pos: int) -> list[tuple[int, int]]:
+    """``spans`` of a window starting at ``offset``, moved into the text, without what lies
+    before ``pos`` (a span across ``pos`` starts there)."""
+    out = []
+    for s, e in spans:
+        s, e = s + offset, e + offset
+        if e > pos:
+            out.append((max(s, pos), e))
     return out
 
 

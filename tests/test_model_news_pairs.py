@@ -63,3 +63,62 @@ def test_news_pairs_excluded_sources_read_pair_files(tmp_path):
                  "c\td\tneutral\tparallel/wmt_news_de_en.tsv.gz#row=100\n", encoding="utf-8")
     docs, rows = np_.excluded_sources([f])
     assert docs == {"bbc-tech-001"} and {97, 100, 103} <= rows and 104 not in rows
+
+
+@pytest.mark.parametrize("text, lang, written", [
+    ("Profits rose to $1.13bn last year.", "en", "$1,130,000,000"),
+    ("The court ordered it to pay 1.47m yuan.", "en", "1,470,000 yuan"),
+    ("Am Freitag verschickten 1,3 Millionen Bürger ein Paket.", "de", "1.300.000 Bürger"),
+    ("Er starb am 27. Februar 2008 in Berlin.", "de", "27.2.2008"),
+    ("Er starb am 27.02.2008 in Berlin.", "de", "27. Februar 2008"),
+    ("The awards will be handed out on 28 February.", "en", "Feb. 28"),
+    ("They met on February 1 in Rome.", "en", "February 1st"),
+    ("He was banned for 6 weeks.", "en", "six weeks"),
+    ("Drei Verdächtige wurden festgenommen, 8 Tonnen beschlagnahmt.", "de", "acht Tonnen"),
+])
+def test_news_pairs_format_variants_write_the_same_value_another_way(text, lang, written):
+    variants = {np_.number_format_variant(text, lang, random.Random(seed), most=1) for seed in range(40)}
+    assert any(v and written in v for v in variants), variants
+
+
+def test_news_pairs_format_variants_never_undo_each_other():
+    text = "The summit on 5 February drew 300 people."
+    for seed in range(60):
+        assert np_.number_format_variant(text, "en", random.Random(seed)) != text
+
+
+def test_news_pairs_look_alike_neighbours_for_sentences_with_numbers():
+    near = ["The mayor spoke.", "On 4 May 120 people came.", "It rained."]
+    picks = [np_._pick_neighbour("On 3 May 100 people came.", near, random.Random(s)) for s in range(200)]
+    assert picks.count(near[1]) > 100 and set(picks) == set(near)
+    assert np_._pick_neighbour("x", [], random.Random(0)) is None
+
+
+def test_paraphrase_pairs_from_pawsx_and_sts(tmp_path):
+    from checker.model.train_data import paraphrase_pairs
+
+    par = tmp_path / "parallel"
+    par.mkdir()
+    (par / "pawsx_de_dev.tsv").write_text(
+        "sentence1\tsentence2\tlabel\n"
+        "Der Bradu ist ein Nebenfluss des Hudeasa in Rumänien.\tDer Hudeasa ist ein Nebenfluss des Bradu in Rumänien.\t0\n"
+        "Ein Multiversum ist eine Ansammlung alternativer Universen.\tEin Multiversum ist eine Einheit mehrerer Universen.\t0\n"
+        "Durch die Fusion entstand der Shawnee Trails Council.\tShawnee Trails Council entstand durch die Fusion.\t1\n",
+        encoding="utf-8")
+    (par / "pawsx_de_test.tsv").write_text("sentence1\tsentence2\tlabel\n", encoding="utf-8")
+    head = "sentence1\tsentence2\tscore\tsplit\n"
+    (par / "stsb_en.tsv").write_text(head + "A deer jumps a fence.\tA deer jumping over a fence.\t5.0\ttrain\n"
+                                     "A man plays a flute.\tA man plays a big flute.\t3.8\ttrain\n"
+                                     "A cat sleeps.\tA cat is sleeping.\t5.0\ttest\n", encoding="utf-8")
+    (par / "stsb_de.tsv").write_text(head + "Ein Reh springt über einen Zaun.\tEin Reh, das über einen Zaun springt.\t5.0\ttrain\n"
+                                     "Ein Mann spielt Flöte.\tEin Mann spielt eine große Flöte.\t3.8\ttrain\n"
+                                     "Eine Katze schläft.\tEine Katze schläft gerade.\t5.0\ttest\n", encoding="utf-8")
+    pairs = paraphrase_pairs(tmp_path, 100, seed=0)
+    by = {}
+    for p in pairs:
+        by.setdefault(p.source, []).append(p)
+    assert [p.label for p in by["pawsx:paraphrase"]] == ["entailment", "entailment"]  # both directions
+    assert len(by["pawsx:swap"]) == 1 and by["pawsx:swap"][0].label == "contradiction"  # the vaguer one is left out
+    assert sorted(k for k in by if k.startswith("sts")) == ["sts:de-de", "sts:de-en", "sts:en-de", "sts:en-en"]
+    assert all("Flöte" not in p.premise + p.hypothesis and "cat" not in p.premise for p in pairs)  # low score, test split
+    assert len(paraphrase_pairs(tmp_path, 3, seed=0)) == 3

@@ -306,29 +306,76 @@ def contradict(text: str, lang: str, rng: random.Random, used: dict[str, int] | 
 
 # --- meaning-preserving variants ---
 
-def number_format_variant(text: str, lang: str, rng: random.Random) -> str | None:
-    """The same numbers and dates written another way (entailment)."""
-    options = []
-    if lang == "en":
-        options += [(r"(\d) ?%", r"\1 per cent"), (r"(\d) per cent", r"\1%"), (r"(\d) percent", r"\1%"),
-                    (r"(\d),(\d{3})(?!\d)", r"\1\2"), (r"\$(\d+(?:\.\d+)?)bn", r"$\1 billion"), (r"£(\d+(?:\.\d+)?)m\b", r"£\1 million"),
-                    (r"(\d+(?:\.\d+)?) ?bn\b", r"\1 billion"), (r"(\d+(?:\.\d+)?) billion", r"\1bn"),
-                    (r"(\d+(?:\.\d+)?) million", r"\1m"), (r"\b([1-9]|[12]\d|3[01]) (January|February|March|April|May|June|July|August|September|October|November|December)", r"\2 \1")]
-    else:
-        options += [(r"(\d) Prozent", r"\1 %"), (r"(\d) ?%", r"\1 Prozent"), (r"(\d)\.(\d{3})(?!\d)", r"\1\2"),
-                    (r"(\d+(?:,\d+)?) Millionen", r"\1 Mio."), (r"(\d+(?:,\d+)?) Milliarden", r"\1 Mrd."),
-                    (r"(\d+(?:,\d+)?) Mio\.", r"\1 Millionen"), (r"(\d+(?:,\d+)?) Mrd\.", r"\1 Milliarden")]
-        months = edit_lists()["months"]["de"]
-        options += [(rf"\b([1-9]|[12]\d|3[01])\. {name}\b", rf"\1.{i + 1}.") for i, name in enumerate(months)]
+def _group_en(value: int) -> str:
+    return f"{value:,}"
+
+
+def _group_de(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+_SCALES = {"m": 10**6, "million": 10**6, "bn": 10**9, "billion": 10**9,
+           "Millionen": 10**6, "Mio.": 10**6, "Million": 10**6, "Milliarden": 10**9, "Mrd.": 10**9, "Milliarde": 10**9}
+
+
+def _expand_scaled(m: re.Match, lang: str) -> str:
+    """ "1.47m" -> "1,470,000", "1,3 Millionen" -> "1.300.000" (the same value in digits)."""
+    whole, frac, unit = m.group(1), m.group(2) or "", m.group(3)
+    value = (int(whole) * 10 ** len(frac) + (int(frac) if frac else 0)) * _SCALES[unit] // 10 ** len(frac)
+    return (_group_en if lang == "en" else _group_de)(value)
+
+
+def _ordinal_en(day: int) -> str:
+    return f"{day}{'th' if 10 <= day % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(day % 10, 'th')}"
+
+
+def _format_options(lang: str) -> list[tuple[str, str | Callable[[re.Match], str]]]:
+    """(pattern, replacement) pairs that write a number or date another way, meaning kept."""
+    months = edit_lists()["months"][lang]
+    month_alt = "|".join(months)
     words = edit_lists()["number_words"][lang]
+    if lang == "en":
+        options: list = [(r"(\d) ?%", r"\1 per cent"), (r"(\d) per cent", r"\1%"), (r"(\d) percent", r"\1%"),
+                         (r"(\d),(\d{3})(?!\d)", r"\1\2"), (r"\$(\d+(?:\.\d+)?)bn", r"$\1 billion"), (r"£(\d+(?:\.\d+)?)m\b", r"£\1 million"),
+                         (r"(\d+(?:\.\d+)?) ?bn\b", r"\1 billion"), (r"(\d+(?:\.\d+)?) billion", r"\1bn"),
+                         (r"(\d+(?:\.\d+)?) million", r"\1m"),
+                         (r"(?<![\d.,])(\d{1,3})(?:\.(\d{1,3}))? ?(m|million|bn|billion)\b", lambda m: _expand_scaled(m, "en")),
+                         (rf"\b([1-9]|[12]\d|3[01]) ({month_alt})", r"\2 \1"),
+                         (rf"\b({month_alt}) ([1-9]|[12]\d|3[01])\b(?!,? \d{{4}})", r"\2 \1"),
+                         (rf"\b({month_alt}) ([1-9]|[12]\d|3[01])\b(?!\w)", lambda m: f"{m.group(1)} {_ordinal_en(int(m.group(2)))}"),
+                         (rf"\b([1-9]|[12]\d|3[01]) ({month_alt})", lambda m: f"{m.group(2)[:3]}. {m.group(1)}" if m.group(2) != "May" else m.group()),
+                         (rf"(?<![\d.,$£€])([2-9]|1[0-2])(?= (?!(?:{month_alt})\b)[a-z]+)", lambda m: words[int(m.group(1)) - 1])]
+    else:
+        options = [(r"(\d) Prozent", r"\1 %"), (r"(\d) ?%", r"\1 Prozent"), (r"(\d)\.(\d{3})(?!\d)", r"\1\2"),
+                   (r"(\d+(?:,\d+)?) Millionen", r"\1 Mio."), (r"(\d+(?:,\d+)?) Milliarden", r"\1 Mrd."),
+                   (r"(\d+(?:,\d+)?) Mio\.", r"\1 Millionen"), (r"(\d+(?:,\d+)?) Mrd\.", r"\1 Milliarden"),
+                   (r"(?<![\d.,])(\d{1,3})(?:,(\d{1,3}))? (Millionen|Mio\.|Milliarden|Mrd\.)(?!\w)", lambda m: _expand_scaled(m, "de")),
+                   (rf"(?<![\d.,])([2-9]|1[0-2])(?= (?!(?:{month_alt})\b)[A-Za-zÄÖÜäöü]+)", lambda m: words[int(m.group(1)) - 1])]
+        for i, name in enumerate(months):
+            options += [(rf"\b([1-9]|[12]\d|3[01])\. {name}\b(?! \d)", rf"\1.{i + 1}."),
+                        (rf"\b([1-9]|[12]\d|3[01])\. {name} (\d{{4}})\b", lambda m, i=i: f"{int(m.group(1)):02d}.{i + 1:02d}.{m.group(2)}"),
+                        (rf"\b([1-9]|[12]\d|3[01])\. {name} (\d{{4}})\b", lambda m, i=i: f"{m.group(1)}.{i + 1}.{m.group(2)}")]
+        options.append((r"\b(0?[1-9]|[12]\d|3[01])\.(0?[1-9]|1[0-2])\.(\d{4})\b",
+                        lambda m: f"{int(m.group(1))}. {months[int(m.group(2)) - 1]} {m.group(3)}"))
     for i, w in enumerate(words[1:], start=2):
         options.append((rf"(?<![\w-]){w}(?= [a-zäöü]+)", str(i)))
+    return options
+
+
+def number_format_variant(text: str, lang: str, rng: random.Random, most: int = 2) -> str | None:
+    """The same numbers and dates written another way (entailment): up to ``most`` rewrites."""
+    options = _format_options(lang)
     rng.shuffle(options)
+    new, done = text, 0
     for pattern, repl in options:
-        new, n = re.subn(pattern, repl, text, count=1)
-        if n and new != text:
-            return new
-    return None
+        if done >= most:
+            break
+        changed, n = re.subn(pattern, repl, new, count=1)
+        if n and changed not in (new, text):  # (two rewrites may undo each other)
+            new, done = changed, done + 1
+            if rng.random() < 0.5:
+                break
+    return new if new != text else None
 
 
 _CLAUSE_EN = [r", (?:which|who|whose|where|while|although|because) [^,]+,", r", (?:which|who|whose|while|although|because|as|after) [^,]+[.!?]$",
@@ -414,6 +461,18 @@ def excluded_sources(pair_files: Iterable[Path]) -> tuple[set[str], set[int]]:
     return docs, rows
 
 
+def _pick_neighbour(text: str, near: list[str], rng: random.Random) -> str | None:
+    """A neighbouring sentence for a same-story neutral; for a sentence with a number or date,
+    mostly one that has numbers too (the look-alikes: a timeline, another figure)."""
+    if not near:
+        return None
+    if re.search(r"\d", text) and rng.random() < 0.6:
+        alike = [t for t in near if re.search(r"\d", t)]
+        if alike:
+            return rng.choice(alike)
+    return rng.choice(near)
+
+
 def build_news_pairs(data_dir: Path, n: int, seed: int, exclude: tuple[set[str], set[int]] = (set(), set())) -> list[Pair]:
     """About ``n`` targeted pairs: 45% contradiction, 27% entailment, 28% neutral.
 
@@ -452,6 +511,8 @@ def build_news_pairs(data_dir: Path, n: int, seed: int, exclude: tuple[set[str],
             variant = None
             if kind == "cross" and r < 0.5:
                 variant, how = hyp_base, "translation"
+                if rng.random() < 0.5:
+                    variant = number_format_variant(hyp_base, h_lang, rng) or hyp_base
             elif r < 0.75:
                 variant, how = drop_clause(hyp_base, h_lang, rng), "dropped-clause"
             if variant is None:
@@ -473,7 +534,9 @@ def build_news_pairs(data_dir: Path, n: int, seed: int, exclude: tuple[set[str],
         if len(out) >= half:
             break
         near = [by_row[r] for r in range(row - 3, row + 4) if r != row and r in by_row and by_row[r][3] == src]
-        nxt = rng.choice(near) if near else None
+        nxt = None
+        if near:  # a look-alike neighbour (with numbers or dates too) when the sentence has some
+            nxt = near[[n[2] for n in near].index(_pick_neighbour(en, [n[2] for n in near], rng))]
         if rng.random() < 0.7:
             p_lang = rng.choice(["de", "en"])
             premise, hyp, h_lang = (de, en, "en") if p_lang == "de" else (en, de, "de")
@@ -493,7 +556,7 @@ def build_news_pairs(data_dir: Path, n: int, seed: int, exclude: tuple[set[str],
             continue
         for s in rng.sample(sents, min(8, len(sents))):
             near = [t for t in sents if t.index != s.index and abs(t.index - s.index) <= 4]
-            neighbour = rng.choice(near).text if near else None
+            neighbour = _pick_neighbour(s.text, [t.text for t in near], rng)
             from_sentence(s.text, s.text, s.lang, "mono", neighbour)
     rng.shuffle(out)
     return out

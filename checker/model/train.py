@@ -37,6 +37,7 @@ class TrainConfig:
     xnli_repeats: int = 1
     n_news: int = 24000  # targeted pairs from real news (news_pairs.py)
     rte_repeats: int = 1
+    n_paraphrase: int = 0  # PAWS-X / STS-B paraphrases and word swaps (train_data.paraphrase_pairs)
     n_codeswitch: int = 0  # extra English pairs made partly German with the dictionary below
     dictionary: str = "/usr/share/trans/de-en"
     max_length: int = 128
@@ -159,7 +160,8 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
     run_dir.mkdir(parents=True, exist_ok=True)
 
     pairs, manifest = train_data.build_training_set(data_dir, cfg.seed, cfg.n_english, cfg.n_breaking, cfg.n_wmt, cfg.xnli_repeats,
-                                                     cfg.n_codeswitch, Path(cfg.dictionary), cfg.n_news, cfg.rte_repeats)
+                                                     cfg.n_codeswitch, Path(cfg.dictionary), cfg.n_news, cfg.rte_repeats,
+                                                     cfg.n_paraphrase)
     from .news_pairs import NEWS_DEV
 
     held = train_data.held_out_sets(data_dir, NEWS_DEV)

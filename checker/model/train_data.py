@@ -224,9 +224,59 @@ def codeswitch_pairs(pairs: list[Pair], data_dir: Path, dictionary: Path, seed: 
     return out
 
 
+#: German PAWS-X (human-translated paraphrase pairs with high word overlap) and STS-B (en and
+#: de, line-parallel), in ``parallel/``.
+PAWSX_FILES = ("pawsx_de_dev.tsv", "pawsx_de_test.tsv")
+STSB_FILES = {"en": "stsb_en.tsv", "de": "stsb_de.tsv"}
+#: STS-B pairs scored at least this (of 5: "completely equivalent") count as paraphrases.
+STS_PARAPHRASE_MIN = 4.6
+_CAPITALISED = re.compile(r"\b[A-ZÄÖÜ][\w-]+")
+
+
+def _is_word_swap(a: str, b: str) -> bool:
+    """The same capitalised words (names, German nouns) in another order: PAWS-X builds its
+    non-paraphrases by swapping them ("X replaced Y by Z" / "X replaced Z by Y")."""
+    ca, cb = _CAPITALISED.findall(a)[1:], _CAPITALISED.findall(b)[1:]
+    return len(ca) >= 2 and sorted(ca) == sorted(cb) and ca != cb
+
+
+def paraphrase_pairs(data_dir: Path, n: int, seed: int) -> list[Pair]:
+    """Up to ``n`` pairs of real paraphrases and word swaps.
+
+    Entailment, in both directions: German PAWS-X paraphrases (the same words reordered, the
+    meaning kept) and STS-B train pairs scored at least ``STS_PARAPHRASE_MIN``, in English,
+    German and both cross-lingual directions (the two STS-B files are line-parallel).
+    Contradiction: PAWS-X non-paraphrases that only reorder the same capitalised words (the
+    roles swapped). Other PAWS-X non-paraphrases are left out (often just vaguer, not false).
+    """
+    rng = random.Random(seed)
+    out: list[Pair] = []
+    for name in PAWSX_FILES:
+        for row in read_tsv(data_dir / "parallel" / name):
+            a, b, label = (row.get("sentence1") or "").strip(), (row.get("sentence2") or "").strip(), (row.get("label") or "").strip()
+            if not a or not b or a == b:
+                continue
+            if label == "1":
+                out += [Pair(a, b, "entailment", "pawsx:paraphrase"), Pair(b, a, "entailment", "pawsx:paraphrase")]
+            elif label == "0" and _is_word_swap(a, b):
+                out.append(Pair(a, b, "contradiction", "pawsx:swap") if rng.random() < 0.5 else Pair(b, a, "contradiction", "pawsx:swap"))
+    sts = {lang: read_tsv(data_dir / "parallel" / name) for lang, name in STSB_FILES.items()}
+    for en, de in zip(sts["en"], sts["de"]):
+        if en.get("split") != "train" or float(en.get("score") or 0) < STS_PARAPHRASE_MIN:
+            continue
+        first = {"en": en["sentence1"].strip(), "de": de["sentence1"].strip()}
+        second = {"en": en["sentence2"].strip(), "de": de["sentence2"].strip()}
+        for pl, hl in (("en", "en"), ("de", "de"), ("de", "en"), ("en", "de")):
+            if first[pl] and second[hl] and first[pl] != second[hl]:
+                p, h = (first[pl], second[hl]) if rng.random() < 0.5 else (second[pl], first[hl])
+                out.append(Pair(p, h, "entailment", f"sts:{pl}-{hl}"))
+    rng.shuffle(out)
+    return out[:n]
+
+
 def build_training_set(data_dir: Path, seed: int, n_english: int, n_breaking: int, n_wmt: int, xnli_repeats: int,
                        n_codeswitch: int = 0, dictionary: Path | None = None, n_news: int = 0,
-                       rte_repeats: int = 0) -> tuple[list[Pair], dict]:
+                       rte_repeats: int = 0, n_paraphrase: int = 0) -> tuple[list[Pair], dict]:
     """Assemble the training mix; returns (pairs, manifest with file hashes and counts).
 
     ``n_codeswitch`` further English pairs (not among the ``n_english`` plain ones) are
@@ -254,13 +304,16 @@ def build_training_set(data_dir: Path, seed: int, n_english: int, n_breaking: in
 
         news = build_news_pairs(data_dir, n_news, seed, excluded_sources(EVAL_PAIR_FILES))
     rte = [p for combo in RTE3_FILES for p in rte3_pairs(data_dir, combo, held_out=False)] * rte_repeats
-    pairs = english + switched + breaking + xnli + wmt + news + rte
+    paraphrase = paraphrase_pairs(data_dir, n_paraphrase, seed) if n_paraphrase else []
+    pairs = english + switched + breaking + xnli + wmt + news + rte + paraphrase
     rng.shuffle(pairs)
     files = [nli_dir / n for n in NATURAL_EN] + [nli_dir / "breaking_nli_en_train.tsv.gz"]
     files += [data_dir / "nli" / "dev" / "xnli_en_dev.tsv", data_dir / "nli" / "dev" / "xnli_de_dev.tsv"]
     files += [data_dir / "parallel" / "wmt_news_de_en.tsv.gz"]
     if n_news:
         files += [data_dir / "corpus" / name for name in ("bbc_en.jsonl.gz", "gnad_de.jsonl.gz", "wikinews_de.jsonl.gz")]
+    if n_paraphrase:
+        files += [data_dir / "parallel" / name for name in (*PAWSX_FILES, *STSB_FILES.values())]
     if rte_repeats:
         files += [data_dir / "nli" / "dev" / name for name in RTE3_FILES.values()]
     counts: dict[str, int] = {}
