@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import checks_eval  # noqa: E402
 
+from checker.config import Config  # noqa: E402
 from checker.records import NLI_LABELS  # noqa: E402
 
 PAIRS = ROOT / "tests" / "data" / "news_pairs"
@@ -104,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nli-model", default=None, help="local NLI model folder (backend hf-local.v1)")
     parser.add_argument("--errors", action="store_true", help="print the wrong verdicts")
     parser.add_argument("--json", type=Path, default=None, help="also write all figures to this JSON file")
+    parser.add_argument("--min-score", type=float, default=Config().min_score,
+                        help="a finding below this score is not reported (as `vncheck check`/`compare`; default %(default)s)")
     args = parser.parse_args(argv)
 
     from checker.backends.registry import get_nli
@@ -116,13 +119,16 @@ def main(argv: list[str] | None = None) -> int:
     nli_pred = [max(NLI_LABELS, key=lambda lab: pr[lab]) for pr in probs]
     nli_gold = [r["label"] for r in rows]
     runs = checks_eval.evaluate(pairs, nli)
-    verdict_pred = [v.label.value for v in runs["checks + NLI"]]
+    # What the user is shown: a finding below --min-score (the "possible contradiction" tier) is not reported.
+    verdict_pred = [v.label.value if v.score >= args.min_score or v.label.value == "unrelated" else "unrelated"
+                    for v in runs["checks + NLI"]]
     verdict_gold = [p.label for p in pairs]
     elapsed = time.perf_counter() - t0
 
     name = args.nli_model or args.nli
-    print(f"{len(rows)} pairs, {args.split} split ({PAIRS / (args.split + '.tsv')}); NLI: {name}; {elapsed:.0f} s")
-    out = {"split": args.split, "nli": name, "nli_alone": {}, "verdicts": {}}
+    print(f"{len(rows)} pairs, {args.split} split ({PAIRS / (args.split + '.tsv')}); NLI: {name}; "
+          f"findings reported from score {args.min_score}; {elapsed:.0f} s")
+    out = {"split": args.split, "nli": name, "min_score": args.min_score, "nli_alone": {}, "verdicts": {}}
     nli_cols = ["n", "contradiction_f1", "macro_f1", "accuracy"]
     ver_cols = ["n", "contradiction_precision", "contradiction_recall", "agreement_recall", "compatible_flagged", "contradiction_as_agreement"]
     out["nli_alone"]["all"] = nli_metrics(nli_gold, nli_pred)
@@ -140,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.errors:
         for r, g, p, v in zip(rows, verdict_gold, verdict_pred, runs["checks + NLI"]):
             if g != p:
-                print(f"\n[{r['direction']} {r['phenomenon']}] gold={g} got={p}\n  A: {r['premise']}\n  B: {r['hypothesis']}")
+                print(f"\n[{r['direction']} {r['phenomenon']}] gold={g} got={p} ({v.label.value} {v.score:.2f})\n  A: {r['premise']}\n  B: {r['hypothesis']}")
                 for reason in v.reasons[:4]:
                     print(f"    - {reason}")
     return 0

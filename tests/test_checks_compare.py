@@ -121,3 +121,47 @@ def test_checks_compare_reaches_min_precision_on_labelled_pairs():
     recall = tp / max(1, tp + fn)
     assert precision >= MIN_PRECISION, (precision, tp, fp)
     assert recall >= MIN_RECALL, (recall, tp, fn)
+
+
+# --- dates of one event, series, polarity (general checks, not keyed to a lexicon domain) ---
+
+def test_checks_compare_two_dates_of_one_event_conflict_across_languages():
+    c = _cmp("The summit was held on 3 June in Hanoi.", "en", "Der Gipfel fand am 5. Juni in Hanoi statt.", "de", dt.date(2019, 6, 10), dt.date(2019, 6, 10))
+    date = [f for f in c.findings if f.check == "date"]
+    assert date and date[0].kind == "conflict" and "same one-time event" in date[0].reason
+    assert date[0].confidence < CHECKS_DECISIVE  # two events of one story can have two dates: NLI must agree
+
+
+def test_checks_compare_two_starts_of_one_state_conflict():
+    c = _cmp("The law has been in force in Germany since 2018.", "en", "Das Gesetz gilt in Deutschland seit 2020.", "de")
+    assert any(f.check == "date" and f.kind == "conflict" and "start of the same state" in f.reason for f in c.findings)
+
+
+def test_checks_compare_dates_of_a_recurring_thing_are_a_timeline():
+    c = _cmp("The festival in Hanoi takes place every year on 3 June.", "en", "The festival in Hanoi took place on 5 June.", "en",
+             dt.date(2019, 6, 10), dt.date(2019, 6, 10))
+    assert c.conflict == 0 and any("recurring" in n for n in c.notes)
+
+
+def test_checks_compare_dates_without_a_shared_name_are_not_compared():
+    c = _cmp("Police arrested a man on 3 June.", "en", "The minister resigned on 5 June.", "en", dt.date(2019, 6, 10), dt.date(2019, 6, 10))
+    assert not any(f.check == "date" for f in c.findings)
+
+
+def test_checks_compare_figures_of_different_years_are_a_series():
+    c = _cmp("Im Jahr 1990 lag die Arbeitslosenquote von Menschen ohne Ausbildung bei 9,5 Prozent.", "de",
+             "Im Jahr 2015 kletterte die Arbeitslosenquote von Menschen ohne Ausbildung auf 26 Prozent.", "de")
+    assert c.conflict == 0 and any("figures of different times" in n for n in c.notes)
+    same = _cmp("In 2015 the company sold 300 cars in Vietnam.", "en", "In 2016 the company sold 300 cars in Vietnam.", "en")
+    assert not any("figures of different times" in n for n in same.notes)  # one figure, two dates: comparable
+
+
+def test_checks_compare_a_phrase_negation_is_no_claim_negation():
+    c = _cmp("Menschen ohne Ausbildung finden in Wien schwer Arbeit.", "de", "In Wien finden Menschen mit Lehre schwer Arbeit.", "de")
+    assert not any(f.check == "polarity" for f in c.findings)
+    c = _cmp("Die EU-Staaten konnten sich in Brüssel auf keine gemeinsame Politik einigen.", "de",
+             "The EU states failed to agree a joint policy in Brussels.", "en")
+    assert not any(f.check == "polarity" for f in c.findings)
+    c = _cmp("Die EU-Staaten konnten sich in Brüssel auf keine gemeinsame Politik einigen.", "de",
+             "The EU states agreed a joint policy in Brussels.", "en")
+    assert any(f.check == "polarity" for f in c.findings)

@@ -132,6 +132,10 @@ class _Builder:
         if old is None or old.confidence < confidence:
             self.findings[reason] = Finding(check, kind, reason, confidence)  # type: ignore[arg-type]
 
+    def timeline_noted(self, text: str) -> bool:
+        """A timeline note containing ``text`` was made."""
+        return any(n.startswith("timeline") and text in n for n in self.notes)
+
     def note(self, text: str) -> None:
         if text not in self.notes:
             self.notes.append(text)
@@ -599,6 +603,8 @@ def compare_slots(a: ClaimSlots, b: ClaimSlots, lexicon: Lexicon | None = None) 
     _compare_outcome_words(bld)
     _compare_polarity(bld)
     _compare_roles(bld)
+    _compare_series(bld)
+    _compare_dates(bld)
     return bld.result()
 
 
@@ -676,12 +682,92 @@ def _compare_roles(bld: _Builder) -> None:
                 ROLES_CONFIDENCE)
 
 
+#: One event given two different dates (or one state two different starts: "since 2018" vs
+#: "seit 2020"): two events of one story can have two dates, so NLI must support it.
+DATE_CONFLICT = 0.6
+_NAME_WORD = re.compile(r"[A-ZÄÖÜ][\w-]{2,}")
+
+
+def _names(text: str, drop: str) -> set[str]:
+    """Capitalised words after the first (names; German nouns too), without the date text."""
+    return set(_NAME_WORD.findall(text.replace(drop, " "))[1:]) if text else set()
+
+
+def _recurring(text: str, lexicon: Lexicon) -> str | None:
+    padded = " " + " ".join(_OUTCOME_WORD.findall(text.lower())) + " "
+    return next((w for w in lexicon.words("time_words", "recurring") if f" {w} " in padded), None)
+
+
+def _compare_dates(bld: _Builder) -> None:
+    """Different dates of the same one-time event conflict; of a recurring thing, a timeline.
+
+    "The same event": each claim has one time expression, both name a common actor or name,
+    neither is negated or hedged, and no other check found values that differ with the times
+    (a timeline of levels, statuses or figures, see ``_compare_series``). The finding is weak on
+    its own: NLI must corroborate it."""
+    a, b = bld.a, bld.b
+    if len(a.times) != 1 or len(b.times) != 1 or bld.timeline_noted(""):
+        return  # a check that compared values at the two times already made them a timeline
+    x, y = a.times[0], b.times[0]
+    if a.polarity.negated or b.polarity.negated or a.polarity.hedged or b.polarity.hedged:
+        return
+    if x.kind == "since" and y.kind == "since":
+        differ = _time(x) is not None and _time(y) is not None and x.start != y.start
+    elif x.kind == "point" and y.kind == "point":
+        differ = _relation(x, y) in ("before", "after")
+    else:
+        return
+    if not differ or not (a.actor_ids & b.actor_ids or _names(a.text, x.text) & _names(b.text, y.text)):
+        return
+    reason = f"date: {x.text} ({a.source}) vs {y.text} ({b.source})"
+    if cue := _recurring(a.text, bld.lexicon) or _recurring(b.text, bld.lexicon):
+        bld.note(f"timeline: {reason}, of a recurring or ongoing thing ('{cue}')")
+        return
+    what = "start of the same state" if x.kind == "since" else "the same one-time event"
+    bld.add("date", "conflict", f"{reason}, {what}", DATE_CONFLICT)
+
+
+def _compare_series(bld: _Builder) -> None:
+    """Two claims of different times whose figures all differ read as a series ("1990: 9.5
+    percent", "2015: 26 percent"; one quarter's figure and the next's), not as one event with
+    conflicting values: a timeline note, which keeps NLI alone from calling it a contradiction.
+    One event given two dates, with its figures equal or absent, stays comparable."""
+    a, b = bld.a, bld.b
+    times_a = [t for t in a.times if _time(t)]
+    times_b = [t for t in b.times if _time(t)]
+    if not times_a or not times_b or any(_relation(x, y) not in ("before", "after") for x in times_a for y in times_b):
+        return
+    values_a = [q for q in a.quantities if q.kind == "cardinal"]
+    values_b = [q for q in b.quantities if q.kind == "cardinal"]
+    if not values_a or not values_b or any(_fits(x, y) for x in values_a for y in values_b):
+        return
+    bld.note(f"timeline: figures of different times: {_qty_text(values_a[0])} ({times_a[0].text}, {a.source}) "
+             f"vs {_qty_text(values_b[0])} ({times_b[0].text}, {b.source})")
+
+
+def _predicate_negated(slots: ClaimSlots, lexicon: Lexicon) -> bool:
+    """The claim states a negation: a negator other than a phrase one ("ohne Ausbildung")."""
+    phrase_only = set(lexicon.words("negation", "phrase_only"))
+    return slots.polarity.negated and any(c.lower() not in phrase_only for c in slots.polarity.cues)
+
+
+def _implicitly_negative(text: str, lexicon: Lexicon) -> bool:
+    padded = " " + " ".join(_OUTCOME_WORD.findall(text.lower())) + " "
+    return any(f" {w} " in padded for w in lexicon.words("negation", "implicit"))
+
+
 def _compare_polarity(bld: _Builder) -> None:
     a, b = bld.a, bld.b
-    if a.polarity.negated != b.polarity.negated and not (a.polarity.hedged or b.polarity.hedged):
-        negated = a.source if a.polarity.negated else b.source
-        cue = ", ".join((a.polarity if a.polarity.negated else b.polarity).cues[:2])
-        bld.add("polarity", "conflict", f"negation: only {negated} is negated ({cue})", POLARITY_CONFIDENCE)
+    if a.polarity.hedged or b.polarity.hedged:
+        return
+    na, nb = _predicate_negated(a, bld.lexicon), _predicate_negated(b, bld.lexicon)
+    if na == nb:
+        return
+    negated, other = (a, b) if na else (b, a)
+    if _implicitly_negative(other.text, bld.lexicon):
+        return  # "konnte keine Einigung erzielen" vs "failed to agree"
+    cue = ", ".join(negated.polarity.cues[:2])
+    bld.add("polarity", "conflict", f"negation: only {negated.source} is negated ({cue})", POLARITY_CONFIDENCE)
 
 
 def strongest(findings: Iterable[Finding], kind: str) -> Finding | None:

@@ -144,6 +144,9 @@ class _Finder:
                 day, start = int(re.match(r"\d+", toks[start - 1].text).group()), start - 1
             elif start >= 2 and self.norm(start - 1) == "of" and re.fullmatch(r"\d{1,2}(st|nd|rd|th)", toks[start - 2].text):
                 day, start = int(re.match(r"\d+", toks[start - 2].text).group()), start - 2
+            # "3 June" (British day-month order, no suffix)
+            elif start >= 1 and re.fullmatch(r"\d{1,2}", toks[start - 1].text) and 1 <= int(toks[start - 1].text) <= 31:
+                day, start = int(toks[start - 1].text), start - 1
             # "February 5", "Feb. 5th", "April 14–16"
             if day is None and end < len(toks):
                 mday = re.fullmatch(r"(\d{1,2})(st|nd|rd|th)?", toks[end].text)
