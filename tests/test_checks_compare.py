@@ -165,3 +165,31 @@ def test_checks_compare_a_phrase_negation_is_no_claim_negation():
     c = _cmp("Die EU-Staaten konnten sich in Brüssel auf keine gemeinsame Politik einigen.", "de",
              "The EU states agreed a joint policy in Brussels.", "en")
     assert any(f.check == "polarity" for f in c.findings)
+
+
+def test_checks_compare_two_weekdays_of_one_event_conflict():
+    c = _cmp("Bei einer Bruchlandung in Donezk sind am Mittwochabend fünf Menschen getötet worden.", "de",
+             "Five people died when a plane crash-landed in Donetsk on Thursday evening.", "en")
+    assert any(f.check == "date" and "Wednesday (A) vs Thursday (B)" in f.reason for f in c.findings)
+
+
+def test_checks_compare_winner_and_loser_exchanged_conflict():
+    c = _cmp("Lleyton Hewitt reached the final with a four-set win over Andy Roddick on Friday.", "en",
+             "Andy Roddick beat Lleyton Hewitt in four sets on Friday.", "en")
+    contest = [f for f in c.findings if f.check == "contest"]
+    assert contest and contest[0].confidence >= CHECKS_DECISIVE and "Lleyton Hewitt won in one" in contest[0].reason
+    # German verb-final and passive; the same result (6:0) makes it one match
+    c = _cmp("Der Franzose Axel Michon hat am Sonntag im Finale Gerald Melzer mit 6:0 besiegt.", "de",
+             "Gerald Melzer wurde im Finale mit 6:0 von Axel Michon besiegt.", "de")
+    assert not any(f.check == "contest" for f in c.findings)  # the same winner both times
+    c = _cmp("Der Franzose Axel Michon hat im Finale Gerald Melzer mit 6:0 besiegt.", "de",
+             "Gerald Melzer won the final against Axel Michon 6-0.", "en")
+    assert any(f.check == "contest" and f.confidence >= CHECKS_DECISIVE for f in c.findings)
+
+
+def test_checks_compare_two_contests_of_the_same_parties_need_nli():
+    c = _cmp("Arsenal beat Chelsea in the league.", "en", "Chelsea beat Arsenal in the cup final.", "en")
+    contest = [f for f in c.findings if f.check == "contest"]
+    assert contest and contest[0].confidence < CHECKS_DECISIVE
+    c = _cmp("Arsenal beat Chelsea.", "en", "Arsenal beat Chelsea again.", "en")
+    assert not any(f.check == "contest" for f in c.findings)

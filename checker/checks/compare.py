@@ -603,6 +603,7 @@ def compare_slots(a: ClaimSlots, b: ClaimSlots, lexicon: Lexicon | None = None) 
     _compare_outcome_words(bld)
     _compare_polarity(bld)
     _compare_roles(bld)
+    _compare_contests(bld)
     _compare_series(bld)
     _compare_dates(bld)
     return bld.result()
@@ -682,15 +683,74 @@ def _compare_roles(bld: _Builder) -> None:
                 ROLES_CONFIDENCE)
 
 
+#: Winner and loser exchanged, with the same match result or time named by both: one contest
+#: told two ways (decisive). Without such evidence two contests of the same parties (home and
+#: away) are possible, so NLI must support it.
+CONTEST_CONFLICT = 0.8
+CONTEST_CONFLICT_WEAK = 0.5
+
+
+def _same_party(x: ActorMention, y: ActorMention) -> bool:
+    if x.id == y.id:
+        return True
+    from rapidfuzz import fuzz
+
+    a, b = x.surface.lower(), y.surface.lower()
+    return min(len(a), len(b)) >= 4 and (fuzz.ratio(a, b) >= NAME_SIMILARITY or a in b.split() or b in a.split())
+
+
+def _compare_contests(bld: _Builder) -> None:
+    """Who beat whom: a party that won in one claim and lost in the other (checks/contests.py)."""
+    from .contests import find_contest, scores
+
+    a, b = bld.a, bld.b
+    if a.polarity.negated or b.polarity.negated or a.polarity.hedged or b.polarity.hedged:
+        return
+    ca, cb = find_contest(a, bld.lexicon), find_contest(b, bld.lexicon)
+    if ca is None or cb is None:
+        return
+    won_lost = _same_party(ca.winner, cb.loser)
+    lost_won = _same_party(ca.loser, cb.winner)
+    if not (won_lost or lost_won) or _same_party(ca.winner, cb.winner) or _same_party(ca.loser, cb.loser):
+        return
+    party = ca.winner if won_lost else ca.loser
+    reason = (f"who won: {ca.winner.surface} {ca.phrase} {ca.loser.surface} ({a.source}) vs "
+              f"{cb.winner.surface} {cb.phrase} {cb.loser.surface} ({b.source}): {party.surface} won in one, lost in the other")
+    same_result = scores(a.text) & scores(b.text)
+    same_time = len(a.times) == 1 and len(b.times) == 1 and _relation(a.times[0], b.times[0]) == "overlap"
+    same_day = bool(_weekdays(a.text, bld.lexicon) & _weekdays(b.text, bld.lexicon))
+    bld.add("contest", "conflict", reason, CONTEST_CONFLICT if (same_result or same_time or same_day) else CONTEST_CONFLICT_WEAK)
+
+
 #: One event given two different dates (or one state two different starts: "since 2018" vs
 #: "seit 2020"): two events of one story can have two dates, so NLI must support it.
 DATE_CONFLICT = 0.6
 _NAME_WORD = re.compile(r"[A-ZÄÖÜ][\w-]{2,}")
 
 
-def _names(text: str, drop: str) -> set[str]:
-    """Capitalised words after the first (names; German nouns too), without the date text."""
-    return set(_NAME_WORD.findall(text.replace(drop, " "))[1:]) if text else set()
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+#: Two names this similar (rapidfuzz ratio) are one name in two spellings ("Donezk", "Donetsk").
+NAME_SIMILARITY = 75.0
+
+
+def _names(text: str, drop: str = "") -> set[str]:
+    """Capitalised words after the first (names; German nouns too), lower-cased, without the date text."""
+    words = _NAME_WORD.findall(text.replace(drop, " ") if drop else text)
+    return {w.lower() for w in words[1:]}
+
+
+def _share_a_name(a: ClaimSlots, b: ClaimSlots, drop_a: str = "", drop_b: str = "") -> bool:
+    if a.actor_ids & b.actor_ids:
+        return True
+    from rapidfuzz import fuzz
+
+    names_b = _names(b.text, drop_b)
+    return any(x == y or (len(x) >= 5 and fuzz.ratio(x, y) >= NAME_SIMILARITY) for x in _names(a.text, drop_a) for y in names_b)
+
+
+def _weekdays(text: str, lexicon: Lexicon) -> set[str]:
+    words = [w.lower() for w in _OUTCOME_WORD.findall(text)]
+    return {day for day in WEEKDAYS for name in lexicon.words("time_words", day) if any(w.startswith(name) for w in words)}
 
 
 def _recurring(text: str, lexicon: Lexicon) -> str | None:
@@ -701,30 +761,35 @@ def _recurring(text: str, lexicon: Lexicon) -> str | None:
 def _compare_dates(bld: _Builder) -> None:
     """Different dates of the same one-time event conflict; of a recurring thing, a timeline.
 
-    "The same event": each claim has one time expression, both name a common actor or name,
-    neither is negated or hedged, and no other check found values that differ with the times
-    (a timeline of levels, statuses or figures, see ``_compare_series``). The finding is weak on
-    its own: NLI must corroborate it."""
+    "The same event": both name a common actor or name (or a figure that agrees), neither is
+    negated or hedged, and no other check found values that differ with the times (a timeline
+    of levels, statuses or figures, see ``_compare_series``). Dates are compared when each claim
+    has one time expression, weekdays when each names one weekday. The finding is weak on its
+    own: NLI must corroborate it."""
     a, b = bld.a, bld.b
-    if len(a.times) != 1 or len(b.times) != 1 or bld.timeline_noted(""):
+    if bld.timeline_noted("") or a.polarity.negated or b.polarity.negated or a.polarity.hedged or b.polarity.hedged:
         return  # a check that compared values at the two times already made them a timeline
-    x, y = a.times[0], b.times[0]
-    if a.polarity.negated or b.polarity.negated or a.polarity.hedged or b.polarity.hedged:
+    found = []
+    if len(a.times) == 1 and len(b.times) == 1:
+        x, y = a.times[0], b.times[0]
+        if x.kind == "since" and y.kind == "since" and _time(x) is not None and _time(y) is not None and x.start != y.start:
+            found.append((x.text, y.text, "start of the same state"))
+        elif x.kind == "point" and y.kind == "point" and _relation(x, y) in ("before", "after"):
+            found.append((x.text, y.text, "the same one-time event"))
+    days_a, days_b = _weekdays(a.text, bld.lexicon), _weekdays(b.text, bld.lexicon)
+    if len(days_a) == 1 and len(days_b) == 1 and days_a != days_b:
+        found.append((next(iter(days_a)).title(), next(iter(days_b)).title(), "the same one-time event"))
+    if not found:
         return
-    if x.kind == "since" and y.kind == "since":
-        differ = _time(x) is not None and _time(y) is not None and x.start != y.start
-    elif x.kind == "point" and y.kind == "point":
-        differ = _relation(x, y) in ("before", "after")
-    else:
+    agreeing_figure = any(f.kind == "support" for f in bld.findings.values())
+    if not (agreeing_figure or _share_a_name(a, b, found[0][0], found[0][1])):
         return
-    if not differ or not (a.actor_ids & b.actor_ids or _names(a.text, x.text) & _names(b.text, y.text)):
-        return
-    reason = f"date: {x.text} ({a.source}) vs {y.text} ({b.source})"
-    if cue := _recurring(a.text, bld.lexicon) or _recurring(b.text, bld.lexicon):
-        bld.note(f"timeline: {reason}, of a recurring or ongoing thing ('{cue}')")
-        return
-    what = "start of the same state" if x.kind == "since" else "the same one-time event"
-    bld.add("date", "conflict", f"{reason}, {what}", DATE_CONFLICT)
+    for when_a, when_b, what in found:
+        reason = f"date: {when_a} ({a.source}) vs {when_b} ({b.source})"
+        if cue := _recurring(a.text, bld.lexicon) or _recurring(b.text, bld.lexicon):
+            bld.note(f"timeline: {reason}, of a recurring or ongoing thing ('{cue}')")
+        else:
+            bld.add("date", "conflict", f"{reason}, {what}", DATE_CONFLICT)
 
 
 def _compare_series(bld: _Builder) -> None:
