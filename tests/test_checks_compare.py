@@ -193,3 +193,15 @@ def test_checks_compare_two_contests_of_the_same_parties_need_nli():
     assert contest and contest[0].confidence < CHECKS_DECISIVE
     c = _cmp("Arsenal beat Chelsea.", "en", "Arsenal beat Chelsea again.", "en")
     assert not any(f.check == "contest" for f in c.findings)
+
+
+def test_checks_compare_contest_nouns_and_takeovers():
+    c = _cmp("Jagr had a big share in Philadelphia's 5:3 win in Carolina on Monday.", "en",
+             "Carolina beat Philadelphia 5-3 in Monday's NHL game.", "en")
+    assert any(f.check == "contest" for f in c.findings)
+    c = _cmp("Pountney criticised the referee in Northampton's defeat by Saracens.", "en",
+             "Pountney criticised the referee after Saracens lost to Northampton.", "en")
+    assert any(f.check == "contest" and "Northampton" in f.reason for f in c.findings)
+    c = _cmp("Sany recently took over the German pump maker Putzmeister.", "en",
+             "Putzmeister übernahm kürzlich den Baumaschinenhersteller Sany.", "de")
+    assert any(f.check == "contest" and f.reason.startswith("who bought") for f in c.findings)

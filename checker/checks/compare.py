@@ -707,15 +707,23 @@ def _compare_contests(bld: _Builder) -> None:
     if a.polarity.negated or b.polarity.negated or a.polarity.hedged or b.polarity.hedged:
         return
     ca, cb = find_contest(a, bld.lexicon), find_contest(b, bld.lexicon)
-    if ca is None or cb is None:
+    if ca is None or cb is None or ca.relation != cb.relation:
         return
-    won_lost = _same_party(ca.winner, cb.loser)
-    lost_won = _same_party(ca.loser, cb.winner)
-    if not (won_lost or lost_won) or _same_party(ca.winner, cb.winner) or _same_party(ca.loser, cb.loser):
+
+    def same(x: ActorMention | None, y: ActorMention | None) -> bool:
+        return x is not None and y is not None and _same_party(x, y)
+
+    won_lost, lost_won = same(ca.winner, cb.loser), same(ca.loser, cb.winner)
+    if not (won_lost or lost_won) or same(ca.winner, cb.winner) or same(ca.loser, cb.loser):
         return
     party = ca.winner if won_lost else ca.loser
-    reason = (f"who won: {ca.winner.surface} {ca.phrase} {ca.loser.surface} ({a.source}) vs "
-              f"{cb.winner.surface} {cb.phrase} {cb.loser.surface} ({b.source}): {party.surface} won in one, lost in the other")
+    verbs = {"won": ("won", "lost"), "bought": ("bought", "was bought or sold")}[ca.relation]
+
+    def told(c) -> str:
+        return f"{c.winner.surface} {c.phrase} {c.loser.surface}" if c.loser else f"{c.phrase} {c.winner.surface}"
+
+    reason = (f"who {ca.relation}: {told(ca)} ({a.source}) vs {told(cb)} ({b.source}): "
+              f"{party.surface} {verbs[0]} in one, {verbs[1]} in the other")
     same_result = scores(a.text) & scores(b.text)
     same_time = len(a.times) == 1 and len(b.times) == 1 and _relation(a.times[0], b.times[0]) == "overlap"
     same_day = bool(_weekdays(a.text, bld.lexicon) & _weekdays(b.text, bld.lexicon))

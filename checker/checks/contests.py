@@ -22,18 +22,35 @@ SCORE = re.compile(r"(?<![\d.,])(\d{1,3})\s?[-:–]\s?(\d{1,3})(?!\d|[.,]\d)")
 
 @dataclass(frozen=True, slots=True)
 class Contest:
-    winner: ActorMention
-    loser: ActorMention
-    phrase: str  # the verb phrase as written
+    """One asymmetric act between two parties: who won against whom, who bought (took over) whom."""
+
+    relation: str  # "won" or "bought"
+    winner: ActorMention  # the winner, the buyer
+    loser: ActorMention | None  # the loser, the one bought or sold from; None when not named
+    phrase: str  # the phrase as written
+
+
+#: The word lists of the ``[contest]`` lexicon table: (relation, the party named first, form).
+#: "verb": "A beat B" (German also "A hat B besiegt", "Am Samstag besiegte A B"); "noun": the
+#: possessor or the claim's first party before it ("A ... win over B"); "after": both parties
+#: after it ("Sieg von A gegen B", "Niederlage der A gegen B"); "possessive": a bare noun that
+#: counts only with a possessor just before it ("Philadelphia's 5:3 win").
+ORDERS = {
+    "winner_first": ("won", "winner", "verb"), "loser_first": ("won", "loser", "verb"),
+    "winner_first_noun": ("won", "winner", "noun"), "loser_first_noun": ("won", "loser", "noun"),
+    "winner_after_noun": ("won", "winner", "after"), "loser_after_noun": ("won", "loser", "after"),
+    "winner_possessive": ("won", "winner", "possessive"), "loser_possessive": ("won", "loser", "possessive"),
+    "buyer_first": ("bought", "winner", "verb"),
+}
 
 
 @functools.lru_cache(maxsize=16)
-def _phrases(lexicon: Lexicon) -> list[tuple[tuple[str, ...], str]]:
-    """(lower-cased words, role order) for every contest phrase, longest first."""
+def _phrases(lexicon: Lexicon) -> list[tuple[tuple[str, ...], tuple[str, str, str]]]:
+    """(lower-cased words, order) for every contest phrase, longest first."""
     table = lexicon.table("contest")
     out = []
-    for order in ("winner_first", "loser_first", "winner_first_noun", "loser_first_noun"):
-        for phrase in table.get(order, ()):
+    for key, order in ORDERS.items():
+        for phrase in table.get(key, ()):
             out.append((tuple(phrase.lower().split()), order))
     return sorted(out, key=lambda p: -len(p[0]))
 
@@ -55,16 +72,22 @@ def _find(text: str, lang: str, actors: tuple[ActorMention, ...], lexicon: Lexic
             j = _match(words, i, phrase)
             if j is None:
                 continue
+            relation, named_first, form = order
             before = [m for m in parties if m.span[1] <= i]
             after = _skip_possessor([m for m in parties if m.span[0] >= j])
-            if order.endswith("_noun"):
+            if form == "after":
+                first, second = (after[0] if after else None), (after[1] if len(after) > 1 else None)
+            elif form == "possessive":
+                near = before[-1] if before and before[-1].possessive and i - before[-1].span[1] <= POSSESSOR_GAP else None
+                first, second = near, None
+            elif form == "noun":
                 # "Northampton's defeat by Saracens": the possessor; "Hewitt ... with a win over
                 # Roddick": the claim's first party (the nearest name before may be a title).
                 near = before[-1] if before and before[-1].possessive and i - before[-1].span[1] <= 1 else None
                 first, second = near or (before[0] if before else None), (after[0] if after else None)
             elif after and before:
                 first, second = before[-1], after[0]
-            elif len(after) >= 2 and lang == "de" and not order.startswith("loser"):
+            elif len(after) >= 2 and lang == "de" and named_first == "winner":
                 # German verb-second after an adverbial: "Am Samstag besiegte Bayern den BVB".
                 first, second = after[0], after[1]
             elif len(before) >= 2:
@@ -75,13 +98,17 @@ def _find(text: str, lang: str, actors: tuple[ActorMention, ...], lexicon: Lexic
                     first, second = second, first
             else:
                 first = second = None
-            if first is None or second is None or first.id == second.id:
+            if first is None or (second is None and form not in ("after", "possessive")) or (second is not None and first.id == second.id):
                 continue
-            winner, loser = (first, second) if order.startswith("winner") else (second, first)
-            return Contest(winner, loser, " ".join(words[i:j]))
+            if named_first == "winner":
+                return Contest(relation, first, second, " ".join(words[i:j]))
+            if second is not None:
+                return Contest(relation, second, first, " ".join(words[i:j]))
     return None
 
 
+#: Tokens between a possessor and a bare contest noun ("Philadelphia's 5:3 win": "'s", 5, :, 3).
+POSSESSOR_GAP = 5
 #: A "*" in a phrase stands for one to this many words ("won the final against").
 GAP_WORDS = 3
 
@@ -113,8 +140,10 @@ def _after_von(words: list[str], m: ActorMention) -> bool:
 
 
 def _skip_possessor(after: list[ActorMention]) -> list[ActorMention]:
-    """"Cameroon's Cotonsport Garoua": the party is the name after the possessor."""
-    if len(after) >= 2 and after[0].possessive and after[1].span[0] - after[0].span[1] <= 1:
+    """"Cameroon's Cotonsport Garoua", "the German pump maker Putzmeister": the party is the
+    name after the possessor or the nationality."""
+    if len(after) >= 2 and ((after[0].possessive and after[1].span[0] - after[0].span[1] <= 1)
+                            or (after[0].kind == "country" and after[1].span[0] - after[0].span[1] <= 3)):
         return after[1:]
     return after
 
