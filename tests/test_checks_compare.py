@@ -205,3 +205,15 @@ def test_checks_compare_contest_nouns_and_takeovers():
     c = _cmp("Sany recently took over the German pump maker Putzmeister.", "en",
              "Putzmeister übernahm kürzlich den Baumaschinenhersteller Sany.", "de")
     assert any(f.check == "contest" and f.reason.startswith("who bought") for f in c.findings)
+
+
+def test_checks_compare_the_same_figures_written_differently_support():
+    c = _cmp("Howie wurde zur Zahlung von Kosten von 90 £ sowie eines Zuschlags von 100 £ verurteilt.", "de",
+             "Howie was ordered to pay ninety pounds in costs and a £100 surcharge.", "en")
+    assert c.support > 0 and c.conflict == 0
+    c = _cmp("The court said the firm must pay 1.47m yuan in compensation.", "en",
+             "The court ordered the firm to pay 1,470,000 yuan in compensation.", "en")
+    assert c.support > 0 and c.conflict == 0
+    c = _cmp("Howie was ordered to pay £90 in costs and a £100 surcharge.", "en",
+             "Howie was ordered to pay £90 in costs and a £120 surcharge.", "en")
+    assert c.support == 0

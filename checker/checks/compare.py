@@ -534,6 +534,22 @@ def _compare_quantities(bld: _Builder) -> None:
                 bld.add("count", "support", reason, COUNT_SUPPORT * factor)
             else:
                 bld.add("count", "conflict", reason, COUNT_CONFLICT * factor)
+    _same_figures(bld, keys_a, keys_b)
+
+
+def _same_figures(bld: _Builder, keys_a: list[str | None], keys_b: list[str | None]) -> None:
+    """All figures of one unit are the same in both claims ("90 £ ... 100 £" / "ninety pounds
+    ... £100"; "must pay 1.47m yuan" / "ordered to pay 1,470,000 yuan"): support, which the
+    pairwise comparison above leaves out when a unit occurs twice or one side is hedged."""
+    if any(f.check == "count" for f in bld.findings.values()):
+        return
+    a, b = bld.a, bld.b
+    for key in sorted({k for k in keys_a if k} & {k for k in keys_b if k}):
+        xs = sorted(q.value for q, k in zip(a.quantities, keys_a) if k == key and q.kind == "cardinal")
+        ys = sorted(q.value for q, k in zip(b.quantities, keys_b) if k == key and q.kind == "cardinal")
+        if xs and len(xs) == len(ys) and all(abs(x - y) <= EXACT_TOLERANCE * max(abs(x), abs(y), 1e-9) for x, y in zip(xs, ys)):
+            shown = ", ".join(_qty_text(q) for q, k in zip(a.quantities, keys_a) if k == key)
+            bld.add("count", "support", f"same figures: {shown} ({a.source}) and in {b.source}", COUNT_SUPPORT * UNSPECIFIED_FACTOR)
 
 
 # --- ranks -------------------------------------------------------------------------------
