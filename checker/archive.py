@@ -440,7 +440,7 @@ class Archive:
             row = self.db.execute("SELECT value FROM vncheck_meta WHERE key = 'schema_version'").fetchone()
         except sqlite3.OperationalError as exc:
             raise _damaged(self.path, str(exc)) from None
-        if row is None or not str(row[0]).isdigit():
+        if row is None or not str(row[0]).isdecimal():
             raise _damaged(self.path, "no schema version")
         return int(row[0])
 

@@ -380,7 +380,7 @@ def _budget_config(config: Config, nli_partners: str) -> Config:
         return config
     if value == "all":
         return replace(config, nli_partners=0)
-    if value.isdigit() and int(value) > 0:
+    if value.isdecimal() and int(value) > 0:
         return replace(config, nli_partners=int(value), nli_budget_from=0)
     raise click.BadParameter(f"'{nli_partners}' is not a positive number, 'auto' or 'all'.", param_hint="'--nli-partners'")
 

@@ -208,7 +208,7 @@ def test_cli_check_nli_partners_reaches_the_pipeline(runner, tmp_path, monkeypat
         assert result.exit_code == 0, result.output
         assert (seen[-1].nli_partners, seen[-1].nli_budget_from) == (partners, budget_from)
         assert json.loads(result.stdout)["summary"]["meta"]["beyond_nli_budget"] == "0"
-    for bad in ("-1", "0", "some"):
+    for bad in ("-1", "0", "some", "²"):  # "²".isdigit() is True, int("²") raises
         result = runner.invoke(main, ["check", str(folder), "--nli-partners", bad, *FAKE])
         assert result.exit_code == 2 and "nli-partners" in result.output
 

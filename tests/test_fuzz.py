@@ -372,3 +372,14 @@ def test_fuzz_regression_window_starting_with_an_enumerator_splits_like_the_whol
             "haben. Die Die Die Die haben haben Embargo Embargo Embargo aufgehoben Februar. Die Die Die Die Die Die Die Die "
             "Die haben Embargo aufgehoben. Die Die haben Embargo aufgehoben. 5. Die.")
     assert _split_bounded(text, _split_english, 400) == _split_english(text)
+
+
+def test_fuzz_regression_superscript_digit_is_no_year() -> None:
+    # Found by the long profile: "¹".isdigit() is True, but int("0¹") raises.
+    assert extract_slots("0¹", "de", None).times == ()
+
+
+def test_fuzz_regression_reasons_quoting_text_across_a_line_break_stay_one_line() -> None:
+    # Found by the long profile: "same figures: %\n5 Prozent (A) ..." broke the one-line reason.
+    cmp = compare_slots(extract_slots("%\n5 Prozent\n", "de", None, source="A"), extract_slots("5 Prozent", "de", None, source="B"))
+    assert cmp.findings and all("\n" not in f.reason for f in cmp.findings)

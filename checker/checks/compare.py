@@ -127,6 +127,7 @@ class _Builder:
         self.notes: list[str] = []
 
     def add(self, check: str, kind: str, reason: str, confidence: float) -> None:
+        reason = " ".join(reason.split())  # quoted claim text may hold line breaks: a reason is one line
         confidence = round(max(0.0, min(1.0, confidence)), 3)
         old = self.findings.get(reason)
         if old is None or old.confidence < confidence:
@@ -137,6 +138,7 @@ class _Builder:
         return any(n.startswith("timeline") and text in n for n in self.notes)
 
     def note(self, text: str) -> None:
+        text = " ".join(text.split())
         if text not in self.notes:
             self.notes.append(text)
 

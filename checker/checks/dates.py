@@ -81,7 +81,7 @@ def _month_ref(year: int | None, month: int, day: int | None, text: str, span: t
 
 
 def _int(tok: Token) -> int | None:
-    return int(tok.text) if tok.kind == "num" and tok.text.isdigit() else None
+    return int(tok.text) if tok.kind == "num" and tok.text.isdecimal() else None  # not "¹": isdigit() but no int
 
 
 def _shift(date: dt.date, years: int = 0, months: int = 0, days: int = 0) -> dt.date:
@@ -179,7 +179,7 @@ class _Finder:
                 text = tok.text
             elif (
                 i + 4 < len(toks) and tok.kind == "num" and toks[i + 1].text in "/-" and toks[i + 3].text == toks[i + 1].text
-                and all(toks[k].kind == "num" and toks[k].text.isdigit() for k in (i, i + 2, i + 4))
+                and all(toks[k].kind == "num" and toks[k].text.isdecimal() for k in (i, i + 2, i + 4))
                 and (len(toks[i].text) == 4 or len(toks[i + 4].text) == 4)
             ):
                 text, end = self.sent.quote(i, i + 5), i + 5
