@@ -318,3 +318,19 @@ def test_cli_tsv_not_utf8_or_binary_is_one_line_error(runner, tmp_path, command,
     assert result.exit_code == 2, result.output
     assert f"[{code}]" in result.output and "pairs.tsv" in result.output
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_cli_json_lists_contradictions_below_min_score_as_possible(runner, tmp_path):
+    from checker.report.to_json import json_schema
+
+    jsonschema = pytest.importorskip("jsonschema")
+    folder = _docs(tmp_path, {"a.txt": EN_A, "b.txt": EN_B})
+    shown = json.loads(runner.invoke(main, ["check", str(folder), "--format", "json", "--out", "-", *FAKE]).stdout)
+    contradictions = [f for f in shown["findings"] if f["kind"] == "contradiction"]
+    assert contradictions and shown["summary"]["possible_contradictions"] == []
+    hidden = json.loads(runner.invoke(main, ["check", str(folder), "--format", "json", "--out", "-", "--min-score", "1.0", *FAKE]).stdout)
+    possible = hidden["summary"]["possible_contradictions"]
+    assert not [f for f in hidden["findings"] if f["kind"] == "contradiction"]
+    assert {(p["a"], p["b"]) for p in possible} >= {(f["a"], f["b"]) for f in contradictions}
+    assert all(p["a_text"] and p["b_text"] and p["reasons"] for p in possible)
+    jsonschema.validate(hidden, json_schema())

@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Any
 
 from ..baseline import BaselineMatch, entry_to_dict
-from ..records import Claim, Document, Report
+from ..records import Claim, Document, Report, Verdict
 from .view import FindingView, ReportView, build_view, fmt_date
 
 #: Bump only on a breaking change; adding keys is not one.
@@ -162,7 +162,26 @@ def _summary(view: ReportView) -> dict[str, Any]:
         "skipped": [{"where": s.where, "reason": s.reason, "text": s.text} for s in r.skipped],
         "meta": dict(r.meta),
         "baseline": _baseline(r.baseline),
+        "possible_contradictions": _possible_contradictions(view),
     }
+
+
+#: At most this many possible contradictions are listed (highest score first); ``counts.below_min_score`` has them all.
+POSSIBLE_LISTED = 200
+
+
+def _possible_contradictions(view: ReportView) -> list[dict[str, Any]]:
+    """Contradictions below ``--min-score`` (the "possible contradiction" tier and weaker ones):
+    not findings, never failing a build, listed so that a fact-checker can look further."""
+    r = view.report
+    below = [v for v in r.verdicts if v.label is Verdict.CONTRADICTS and not v.score >= r.min_score]
+    below.sort(key=lambda v: (-(v.score if math.isfinite(v.score) else 0.0), v.a, v.b))
+    out = []
+    for v in below[:POSSIBLE_LISTED]:
+        a, b = view.claims.get(v.a), view.claims.get(v.b)
+        out.append({"a": v.a, "b": v.b, "score": _round(v.score), "reasons": list(v.reasons),
+                    "a_text": a.text if a else None, "b_text": b.text if b else None})
+    return out
 
 
 def _baseline(match: BaselineMatch | None) -> dict[str, Any] | None:
