@@ -736,5 +736,27 @@ def train_nli(data_dir, run_dir, out_dir, device, n_english, n_news, rte_repeats
     train(cfg, log=lambda s: click.echo(s, err=True))
 
 
+@main.command("average-nli")
+@click.argument("first", type=click.Path(exists=True, file_okay=False))
+@click.argument("second", type=click.Path(exists=True, file_okay=False))
+@click.option("--weight", type=click.FloatRange(0.0, 1.0), default=0.5, show_default=True,
+              help="Share of FIRST in the average (the rest is SECOND).")
+@click.option("--out", "out_dir", required=True, help="Folder for the averaged model.")
+@domain_errors
+def average_nli(first, second, weight, out_dir) -> None:
+    """Average two NLI models trained from one another (a "model soup") into OUT.
+
+    \b
+    Exit codes:
+      0    written
+      2    usage or input error: one line "Error: [Ennn] ..."
+      130  interrupted (Ctrl-C)
+    """
+    from .model.nli import average_models
+
+    path = average_models(Path(first), Path(second), weight, Path(out_dir))
+    click.echo(f"Averaged model written to '{path}' ({weight:g} x {first} + {1 - weight:g} x {second}).", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -72,3 +72,28 @@ def test_missing_dictionary_is_a_clear_error(tmp_path):
 
     with pytest.raises(InputError, match="trans-de-en"):
         load_dictionary(tmp_path / "nope")
+
+
+def test_average_models_weights_two_deltas(tmp_path):
+    import json
+
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    from checker.model.nli import average_models
+
+    for name, value in (("a", 1.0), ("b", 3.0)):
+        d = tmp_path / name
+        d.mkdir()
+        save_file({"w": torch.full((2, 2), value, dtype=torch.float16), "b": torch.zeros(2, dtype=torch.float16)}, str(d / "model.safetensors"))
+        (d / "config.json").write_text(json.dumps({"id2label": {"0": "entailment"}}), encoding="utf-8")
+    out = average_models(tmp_path / "a", tmp_path / "b", 0.25, tmp_path / "soup")
+    assert torch.allclose(load_file(str(out))["w"].float(), torch.full((2, 2), 2.5))
+    config = json.loads((tmp_path / "soup" / "config.json").read_text(encoding="utf-8"))
+    assert config["averaged"]["weight"] == 0.25 and len(config["averaged"]["first_sha256"]) == 64
+    (tmp_path / "c").mkdir()
+    save_file({"w": torch.zeros(3)}, str(tmp_path / "c" / "model.safetensors"))
+    import pytest
+
+    with pytest.raises(Exception, match="not deltas of the same model"):
+        average_models(tmp_path / "a", tmp_path / "c", 0.5, tmp_path / "bad")

