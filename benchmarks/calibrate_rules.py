@@ -135,7 +135,7 @@ def plot(contra_points, agree_points, chosen: Thresholds, path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nli", default="vncheck-nli.v2", help="registered NLI backend name")
-    parser.add_argument("--nli-model", default=None, help="local NLI model folder (backend hf-local.v1)")
+    parser.add_argument("--nli-model", default=None, help="local NLI model folder (vncheck's own or Hugging Face)")
     parser.add_argument("--precision", type=float, default=0.9)
     parser.add_argument("--max-flagged", type=float, default=0.05)
     parser.add_argument("--plot", type=Path, default=ROOT / "benchmarks" / "results" / "calibration.png")
@@ -143,9 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from checker.backends.registry import get_nli
+    from checker.pipeline import nli_backend_for_folder
 
     rows = load(PAIRS / "dev.tsv")[: args.limit]
-    nli = get_nli("hf-local.v1", path=args.nli_model) if args.nli_model else get_nli(args.nli)
+    nli = get_nli(nli_backend_for_folder(args.nli_model), path=args.nli_model) if args.nli_model else get_nli(args.nli)
     gold, ev = evidence(rows, nli)
     before = verdict_metrics(gold, labels_for(ev, DEFAULT_THRESHOLDS))
     chosen, contra_points, agree_points = calibrate(gold, ev, args.precision, args.max_flagged)

@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA, help="labelled pairs (TSV)")
     parser.add_argument("--nli", default="fake-nli.v1", help="registered NLI backend name")
-    parser.add_argument("--nli-model", default=None, help="local Hugging Face NLI model folder (backend hf-local.v1)")
+    parser.add_argument("--nli-model", default=None, help="local NLI model folder (vncheck's own or Hugging Face)")
     parser.add_argument("--no-nli", action="store_true", help="structured checks only")
     parser.add_argument("--errors", action="store_true", help="print misclassified pairs")
     parser.add_argument("--json", action="store_true", help="print metrics as JSON")
@@ -136,11 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     nli_name = None
     if not args.no_nli:
         from checker.backends.registry import get_nli
+        from checker.pipeline import nli_backend_for_folder
 
         try:
             if args.nli_model:
-                nli_name = f"hf-local.v1 ({args.nli_model})"
-                nli = get_nli("hf-local.v1", path=args.nli_model)
+                nli_name = f"{nli_backend_for_folder(args.nli_model)} ({args.nli_model})"
+                nli = get_nli(nli_backend_for_folder(args.nli_model), path=args.nli_model)
             else:
                 nli_name = args.nli
                 nli = get_nli(args.nli)

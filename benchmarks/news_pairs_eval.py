@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=["dev", "test"], default="dev")
     parser.add_argument("--nli", default="vncheck-nli.v2", help="registered NLI backend name")
-    parser.add_argument("--nli-model", default=None, help="local NLI model folder (backend hf-local.v1)")
+    parser.add_argument("--nli-model", default=None, help="local NLI model folder (vncheck's own or Hugging Face)")
     parser.add_argument("--errors", action="store_true", help="print the wrong verdicts")
     parser.add_argument("--json", type=Path, default=None, help="also write all figures to this JSON file")
     parser.add_argument("--min-score", type=float, default=Config().min_score,
@@ -110,9 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from checker.backends.registry import get_nli
+    from checker.pipeline import nli_backend_for_folder
 
     rows = load(PAIRS / f"{args.split}.tsv")
-    nli = get_nli("hf-local.v1", path=args.nli_model) if args.nli_model else get_nli(args.nli)
+    nli = get_nli(nli_backend_for_folder(args.nli_model), path=args.nli_model) if args.nli_model else get_nli(args.nli)
     t0 = time.perf_counter()
     pairs = [checks_eval.Pair(r["premise"], r["hypothesis"], VERDICT_GOLD[r["verdict"]], r["direction"], r["phenomenon"]) for r in rows]
     probs = nli.predict([(p.premise, p.hypothesis) for p in pairs])

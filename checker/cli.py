@@ -73,7 +73,8 @@ def domain_errors(fn):
 def model_options(fn):
     """Options shared by commands that score pairs."""
     fn = click.option("--nli-model", "nli_model", type=click.Path(file_okay=False), default=None,
-                      help="Local Hugging Face NLI model folder to use instead of vncheck's own model.")(fn)
+                      help="Local NLI model folder to use instead of the shipped one: a vncheck model "
+                           "(from train-nli or average-nli) or a Hugging Face model.")(fn)
     fn = click.option("--no-nli", is_flag=True, help="Use the structured checks only (no NLI model).")(fn)
     fn = click.option("--nli-backend", default=Config.nli, show_default=True,
                       help="Registered NLI backend name (e.g. vncheck-nli.v2, fake-nli.v1 for tests).")(fn)
@@ -617,7 +618,11 @@ def _parse_date(value: str, what: str) -> dt.date:
 def _nli_scorer(nli_model: str | None, nli_backend: str):
     from .backends.registry import get_nli
 
-    return get_nli("hf-local.v1", path=nli_model) if nli_model else get_nli(nli_backend)
+    if not nli_model:
+        return get_nli(nli_backend)
+    from .pipeline import nli_backend_for_folder
+
+    return get_nli(nli_backend_for_folder(nli_model), path=nli_model)
 
 
 #: Optional TSV columns with publication dates: one for both sentences, or one per sentence.
@@ -664,7 +669,7 @@ def _read_pairs(path: Path, default_date: dt.date | None = None) -> list[Compare
 @main.command("nli-eval")
 @click.argument("tsv", type=click.Path(exists=True, dir_okay=False))
 @click.option("--nli-model", "nli_model", type=click.Path(file_okay=False), default=None,
-              help="Local Hugging Face NLI model folder (default: vncheck's own model).")
+              help="Local NLI model folder, vncheck's own (train-nli, average-nli) or Hugging Face (default: the shipped model).")
 @click.option("--nli-backend", default=Config.nli, show_default=True, help="Registered NLI backend name.")
 @click.option("--json", "as_json", is_flag=True, help="Also print one JSON object with the figures as the last line.")
 @domain_errors

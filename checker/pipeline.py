@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol, Sequence
 
@@ -77,7 +77,9 @@ def load_nli(config: Config, progress: ProgressSink | None = None) -> NliScorer 
     """
     progress = progress or _Silent()
     if config.nli_model_path:
-        name, options = "hf-local.v1", {"path": config.nli_model_path, "device": config.device}
+        name = nli_backend_for_folder(config.nli_model_path)
+        options = ({"path": config.nli_model_path} | _nli_options(replace(config, nli=name)) if name == "vncheck-nli.v2"
+                   else {"path": config.nli_model_path, "device": config.device})
     elif config.nli:
         name, options = config.nli, _nli_options(config)
     else:
@@ -121,6 +123,19 @@ def _embedder_options(config: Config) -> dict:
     from .config import default_cache_dir
 
     return {"cache_dir": str(config.cache_dir or default_cache_dir())}
+
+
+def nli_backend_for_folder(path: str | Path) -> str:
+    """The backend for a local model folder: vncheck's own ("vncheck-nli.v2": a delta of the
+    e5 base, as ``train-nli`` and ``average-nli`` write) or any Hugging Face model ("hf-local.v1")."""
+    import json
+
+    config = Path(path) / "config.json"
+    try:
+        architecture = json.loads(config.read_text(encoding="utf-8")).get("architecture")
+    except (OSError, ValueError, AttributeError):
+        architecture = None
+    return "vncheck-nli.v2" if architecture == "e5-small-meanpool-linear" else "hf-local.v1"
 
 
 def _nli_options(config: Config) -> dict:
