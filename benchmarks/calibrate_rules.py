@@ -1,7 +1,7 @@
 """Choose the NLI bars of vncheck's decision rules on the dev split of the news pairs.
 
 Usage:
-    python benchmarks/calibrate_rules.py                      # vncheck-nli.v2 on tests/data/news_pairs/dev.tsv
+    python benchmarks/calibrate_rules.py                      # vncheck-nli.v3 on tests/data/news_pairs/dev.tsv
     python benchmarks/calibrate_rules.py --nli-model PATH     # another local NLI model folder
     python benchmarks/calibrate_rules.py --plot benchmarks/results/calibration.png
 
@@ -134,7 +134,7 @@ def plot(contra_points, agree_points, chosen: Thresholds, path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--nli", default="vncheck-nli.v2", help="registered NLI backend name")
+    parser.add_argument("--nli", default="vncheck-nli.v3", help="registered NLI backend name")
     parser.add_argument("--nli-model", default=None, help="local NLI model folder (vncheck's own or Hugging Face)")
     parser.add_argument("--precision", type=float, default=0.9)
     parser.add_argument("--max-flagged", type=float, default=0.05)

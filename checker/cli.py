@@ -77,7 +77,7 @@ def model_options(fn):
                            "(from train-nli or average-nli) or a Hugging Face model.")(fn)
     fn = click.option("--no-nli", is_flag=True, help="Use the structured checks only (no NLI model).")(fn)
     fn = click.option("--nli-backend", default=Config.nli, show_default=True,
-                      help="Registered NLI backend name (e.g. vncheck-nli.v2, fake-nli.v1 for tests).")(fn)
+                      help="Registered NLI backend name (e.g. vncheck-nli.v3, fake-nli.v1 for tests).")(fn)
     fn = click.option("--lexicon", "lexicons", multiple=True, type=click.Path(dir_okay=False),
                       help="Extra lexicon file (TOML) extending the built-in actors, levels and status terms.")(fn)
     return fn
@@ -698,8 +698,8 @@ def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
 
 @main.command("train-nli")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Shared data folder with nli/ and parallel/ (default ../shared/data).")
-@click.option("--run-dir", default=".train/nli-v2", show_default=True, help="Checkpoint folder; an existing checkpoint is resumed.")
-@click.option("--out", "out_dir", default=None, help="Where to export the best weights (default models/vncheck-nli-v2).")
+@click.option("--run-dir", default=".train/nli-v3", show_default=True, help="Checkpoint folder; an existing checkpoint is resumed.")
+@click.option("--out", "out_dir", default=None, help="Where to export the best weights (default models/vncheck-nli-v3).")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--english", "n_english", default=8000, show_default=True, help="English natural NLI pairs to sample.")
 @click.option("--news", "n_news", default=24000, show_default=True,
@@ -710,8 +710,8 @@ def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
               help="Further English pairs made partly German with a German-English dictionary (code-switching).")
 @click.option("--dictionary", default="/usr/share/trans/de-en", show_default=True,
               help="Debian trans-de-en dictionary file, for --codeswitch.")
-@click.option("--xnli-repeats", default=1, show_default=True, help="Passes over the XNLI dev training rows (4 language combinations).")
-@click.option("--paraphrase", "n_paraphrase", default=0, show_default=True,
+@click.option("--xnli-repeats", default=2, show_default=True, help="Passes over the XNLI dev training rows (4 language combinations).")
+@click.option("--paraphrase", "n_paraphrase", default=6000, show_default=True,
               help="Real paraphrases (German PAWS-X, STS-B en/de/cross-lingual) as entailments and PAWS-X word swaps as contradictions.")
 @click.option("--threads", default=2, show_default=True, help="CPU threads for training (a resumed run may change it).")
 @click.option("--epochs", default=1, show_default=True, help="Passes over the training mix.")
@@ -719,7 +719,7 @@ def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
 @click.option("--lr", default=4e-5, show_default=True, help="Peak learning rate (linear warm-up and decay).")
 @click.option("--seed", default=13, show_default=True, help="Random seed for sampling, order and initialisation.")
 @click.option("--init-from", type=click.Path(file_okay=False), default=None,
-              help="Continue from trained weights (a folder like models/vncheck-nli-v2) instead of the base encoder.")
+              help="Continue from trained weights (a folder like models/vncheck-nli-v3) instead of the base encoder.")
 @domain_errors
 def train_nli(data_dir, run_dir, out_dir, device, n_english, n_news, rte_repeats, n_wmt, n_codeswitch, dictionary, xnli_repeats, n_paraphrase,
               threads, epochs, max_steps, lr, seed, init_from) -> None:

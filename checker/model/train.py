@@ -34,10 +34,10 @@ class TrainConfig:
     n_english: int = 8000  # generic English NLI, kept in the mix so that XNLI does not regress
     n_breaking: int = 0
     n_wmt: int = 0  # the older WMT-only edits; news_pairs covers them
-    xnli_repeats: int = 1
+    xnli_repeats: int = 2
     n_news: int = 24000  # targeted pairs from real news (news_pairs.py)
     rte_repeats: int = 1
-    n_paraphrase: int = 0  # PAWS-X / STS-B paraphrases and word swaps (train_data.paraphrase_pairs)
+    n_paraphrase: int = 6000  # PAWS-X / STS-B paraphrases and word swaps (train_data.paraphrase_pairs)
     n_codeswitch: int = 0  # extra English pairs made partly German with the dictionary below
     dictionary: str = "/usr/share/trans/de-en"
     max_length: int = 128
@@ -51,10 +51,10 @@ class TrainConfig:
     eval_every: int = 300
     threads: int = 2
     data_dir: str | None = None
-    run_dir: str = ".train/nli-v2"
+    run_dir: str = ".train/nli-v3"
     out_dir: str = str(DEFAULT_MODEL_DIR)
     device: str = "cpu"
-    init_from: str | None = None  # continue from a shipped delta (e.g. models/vncheck-nli-v2) instead of the base
+    init_from: str | None = None  # continue from a shipped delta (e.g. models/vncheck-nli-v3) instead of the base
     extra: dict = field(default_factory=dict)
 
 
