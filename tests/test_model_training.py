@@ -93,7 +93,12 @@ def test_average_models_weights_two_deltas(tmp_path):
     assert config["averaged"]["weight"] == 0.25 and len(config["averaged"]["first_sha256"]) == 64
     (tmp_path / "c").mkdir()
     save_file({"w": torch.zeros(3)}, str(tmp_path / "c" / "model.safetensors"))
+    (tmp_path / "c" / "config.json").write_text(json.dumps({"id2label": {"0": "entailment"}}), encoding="utf-8")
     import pytest
 
-    with pytest.raises(Exception, match="not deltas of the same model"):
+    from checker.errors import ModelLoadError
+
+    with pytest.raises(ModelLoadError, match="not deltas of the same model"):
         average_models(tmp_path / "a", tmp_path / "c", 0.5, tmp_path / "bad")
+    with pytest.raises(ModelLoadError, match="No NLI model"):
+        average_models(tmp_path / "a", tmp_path / "missing", 0.5, tmp_path / "bad")
