@@ -103,6 +103,26 @@ E_ARCHIVE_IO = "E118"
 _REBUILD = "restore it from a backup, or rebuild it: `vncheck index add PATH... --archive NEW_FILE`."
 
 
+#: Row checks of an opened archive: (query for the first bad row, message naming it). Each
+#: catches a damage that SQLite's own checks do not see.
+_ROW_CHECKS = (
+    ("SELECT claim, dim, length(vector) FROM embeddings WHERE typeof(vector) != 'blob' OR typeof(dim) != 'integer' "
+     "OR dim <= 0 OR length(vector) != dim * 4 LIMIT 1",
+     "the vector of claim '{0}' has {2} bytes, not {1} × 4"),
+    ("SELECT claim FROM slot_keys WHERE typeof(keys) != 'text' "
+     "OR CASE WHEN json_valid(keys) THEN json_type(keys) != 'array' ELSE 1 END LIMIT 1",
+     "the slot keys of claim '{0}' are not a JSON list"),
+    ("SELECT k.claim FROM slot_keys k, json_each(k.keys) e WHERE e.type != 'array' "
+     "OR EXISTS (SELECT 1 FROM json_each(e.value) p WHERE p.type != 'text') LIMIT 1",
+     "the slot keys of claim '{0}' are not lists of words"),
+    ("SELECT id FROM documents WHERE published IS NOT NULL AND date(published) IS NOT published LIMIT 1",
+     "document '{0}' has no valid publication date"),
+    ("SELECT id FROM claims WHERE typeof(idx) != 'integer' OR typeof(start) != 'integer' OR typeof(\"end\") != 'integer' "
+     "LIMIT 1",
+     "claim '{0}' has no valid position"),
+)
+
+
 class ArchiveError(InputError):
     """An archive file that cannot be used (missing, not an archive, damaged, busy, too new, bad input)."""
 
@@ -481,29 +501,10 @@ class Archive:
         orphan = db.execute("PRAGMA foreign_key_check").fetchone()
         if orphan is not None:
             raise _damaged(self.path, f"a row of '{orphan[0]}' refers to a missing row of '{orphan[2]}'")
-        row = db.execute(
-            "SELECT claim, dim, length(vector) FROM embeddings WHERE typeof(vector) != 'blob' OR typeof(dim) != 'integer' "
-            "OR dim <= 0 OR length(vector) != dim * 4 LIMIT 1").fetchone()
-        if row is not None:
-            raise _damaged(self.path, f"the vector of claim '{row[0]}' has {row[2]} bytes, not {row[1]} × 4")
-        row = db.execute(
-            "SELECT claim FROM slot_keys WHERE typeof(keys) != 'text' "
-            "OR CASE WHEN json_valid(keys) THEN json_type(keys) != 'array' ELSE 1 END LIMIT 1").fetchone()
-        if row is not None:
-            raise _damaged(self.path, f"the slot keys of claim '{row[0]}' are not a JSON list")
-        row = db.execute(
-            "SELECT k.claim FROM slot_keys k, json_each(k.keys) e WHERE e.type != 'array' "
-            "OR EXISTS (SELECT 1 FROM json_each(e.value) p WHERE p.type != 'text') LIMIT 1").fetchone()
-        if row is not None:
-            raise _damaged(self.path, f"the slot keys of claim '{row[0]}' are not lists of words")
-        row = db.execute("SELECT id FROM documents WHERE published IS NOT NULL AND date(published) IS NOT published LIMIT 1").fetchone()
-        if row is not None:
-            raise _damaged(self.path, f"document '{row[0]}' has no valid publication date")
-        row = db.execute(
-            "SELECT id FROM claims WHERE typeof(idx) != 'integer' OR typeof(start) != 'integer' OR typeof(\"end\") != 'integer' "
-            "LIMIT 1").fetchone()
-        if row is not None:
-            raise _damaged(self.path, f"claim '{row[0]}' has no valid position")
+        for query, message in _ROW_CHECKS:
+            row = db.execute(query).fetchone()
+            if row is not None:
+                raise _damaged(self.path, message.format(*row))
 
     def close(self) -> None:
         """Close the file (uncommitted work is rolled back)."""
