@@ -133,9 +133,10 @@ class _Builder:
         if old is None or old.confidence < confidence:
             self.findings[reason] = Finding(check, kind, reason, confidence)  # type: ignore[arg-type]
 
-    def timeline_noted(self, text: str) -> bool:
-        """A timeline note containing ``text`` was made."""
-        return any(n.startswith("timeline") and text in n for n in self.notes)
+    @property
+    def timeline(self) -> bool:
+        """A check made a timeline note."""
+        return any(n.startswith("timeline") for n in self.notes)
 
     def note(self, text: str) -> None:
         text = " ".join(text.split())
@@ -636,11 +637,25 @@ _OUTCOME_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 @functools.lru_cache(maxsize=65536)
+def _padded_words(text: str) -> str:
+    """The claim's words, lower-cased, one space apart and around, for whole-word look-ups
+    (" failed to " in it). Cached: a claim meets many partners, and ``compare_slots`` runs
+    once per pair."""
+    return " " + " ".join(_OUTCOME_WORD.findall(text.lower())) + " "
+
+
+def _has_phrase(text: str, phrases: Iterable[str]) -> str | None:
+    """The first of ``phrases`` (lower-case) that ``text`` holds as whole words."""
+    padded = _padded_words(text)
+    return next((w for w in phrases if f" {w} " in padded), None)
+
+
+@functools.lru_cache(maxsize=65536)
 def _outcome_poles(text: str, lexicon: Lexicon) -> dict[str, dict[str, str]]:
     """Outcome group -> pole ("yes"/"no") -> the first word of that pole found in ``text``.
 
     Cached: a claim meets many partners, and ``compare_slots`` runs once per pair (read only)."""
-    padded = " " + " ".join(_OUTCOME_WORD.findall(text.lower())) + " "
+    padded = _padded_words(text)
     found: dict[str, dict[str, str]] = {}
     for group, record in lexicon.table("outcomes").items():
         for pole in ("yes", "no"):
@@ -780,8 +795,7 @@ def _weekdays(text: str, lexicon: Lexicon) -> set[str]:
 
 
 def _recurring(text: str, lexicon: Lexicon) -> str | None:
-    padded = " " + " ".join(_OUTCOME_WORD.findall(text.lower())) + " "
-    return next((w for w in lexicon.words("time_words", "recurring") if f" {w} " in padded), None)
+    return _has_phrase(text, lexicon.words("time_words", "recurring"))
 
 
 def _compare_dates(bld: _Builder) -> None:
@@ -793,7 +807,7 @@ def _compare_dates(bld: _Builder) -> None:
     has one time expression, weekdays when each names one weekday. The finding is weak on its
     own: NLI must corroborate it."""
     a, b = bld.a, bld.b
-    if bld.timeline_noted("") or a.polarity.negated or b.polarity.negated or a.polarity.hedged or b.polarity.hedged:
+    if bld.timeline or a.polarity.negated or b.polarity.negated or a.polarity.hedged or b.polarity.hedged:
         return  # a check that compared values at the two times already made them a timeline
     found = []
     if len(a.times) == 1 and len(b.times) == 1:
@@ -843,8 +857,7 @@ def _predicate_negated(slots: ClaimSlots, lexicon: Lexicon) -> bool:
 
 
 def _implicitly_negative(text: str, lexicon: Lexicon) -> bool:
-    padded = " " + " ".join(_OUTCOME_WORD.findall(text.lower())) + " "
-    return any(f" {w} " in padded for w in lexicon.words("negation", "implicit"))
+    return _has_phrase(text, lexicon.words("negation", "implicit")) is not None
 
 
 def _compare_polarity(bld: _Builder) -> None:
