@@ -19,6 +19,7 @@ from checker.archive import SCHEMA_VERSION, AddResult, Archive, ArchiveError, co
 from checker.config import default_archive_path
 from checker.errors import InputError
 from checker.records import Claim, Document
+from cli_inputs import run_sql
 
 
 def _doc(doc_id: str, sentences: list[str], lang: str = "en", folder: str = "/news"):
@@ -345,16 +346,6 @@ def _garble_page(path: Path, page: int) -> None:
         fh.write(bytes(range(256)) * 16)
 
 
-def _run_sql(sql: str):
-    def damage(path: Path) -> None:
-        db = sqlite3.connect(path)
-        db.executescript(sql)
-        db.commit()
-        db.close()
-
-    return damage
-
-
 #: What SQLite or the size check says about damaged or missing pages.
 PAGES = "malformed|[Pp]age|cut short|not a database"
 
@@ -366,16 +357,16 @@ DAMAGE = {
     "cut at a page boundary": (lambda p: os.truncate(p, (p.stat().st_size // 4096 - 3) * 4096), PAGES),
     "tail of last page lost": (lambda p: os.truncate(p, p.stat().st_size - 100), "cut short"),
     "header only": (lambda p: os.truncate(p, 60), PAGES),
-    "short vector blob": (_run_sql("UPDATE embeddings SET vector = substr(vector, 1, 10) WHERE rowid = 3"), "vector of claim"),
-    "slot keys not JSON": (_run_sql("UPDATE slot_keys SET keys = '[[\"count\", ' WHERE rowid = 2"), "slot keys"),
-    "slot keys not a list": (_run_sql("UPDATE slot_keys SET keys = '{\"a\": 1}' WHERE rowid = 2"), "slot keys"),
-    "slot keys not lists of words": (_run_sql("UPDATE slot_keys SET keys = '[1, 2]' WHERE rowid = 2"), "slot keys"),
-    "dropped table": (_run_sql("DROP TABLE slot_keys"), "table 'slot_keys' is missing"),
-    "dropped meta table": (_run_sql("DROP TABLE vncheck_meta"), "vncheck_meta"),
-    "dropped column": (_run_sql("ALTER TABLE documents DROP COLUMN title"), "lacks column 'title'"),
-    "claims without document": (_run_sql("PRAGMA foreign_keys = OFF; DELETE FROM documents WHERE rowid = 1"), "missing row"),
-    "bad publication date": (_run_sql("UPDATE documents SET published = 'yesterday' WHERE rowid = 1"), "publication date"),
-    "bad claim position": (_run_sql("UPDATE claims SET start = 'abc' WHERE rowid = 1"), "position"),
+    "short vector blob": (run_sql("UPDATE embeddings SET vector = substr(vector, 1, 10) WHERE rowid = 3"), "vector of claim"),
+    "slot keys not JSON": (run_sql("UPDATE slot_keys SET keys = '[[\"count\", ' WHERE rowid = 2"), "slot keys"),
+    "slot keys not a list": (run_sql("UPDATE slot_keys SET keys = '{\"a\": 1}' WHERE rowid = 2"), "slot keys"),
+    "slot keys not lists of words": (run_sql("UPDATE slot_keys SET keys = '[1, 2]' WHERE rowid = 2"), "slot keys"),
+    "dropped table": (run_sql("DROP TABLE slot_keys"), "table 'slot_keys' is missing"),
+    "dropped meta table": (run_sql("DROP TABLE vncheck_meta"), "vncheck_meta"),
+    "dropped column": (run_sql("ALTER TABLE documents DROP COLUMN title"), "lacks column 'title'"),
+    "claims without document": (run_sql("PRAGMA foreign_keys = OFF; DELETE FROM documents WHERE rowid = 1"), "missing row"),
+    "bad publication date": (run_sql("UPDATE documents SET published = 'yesterday' WHERE rowid = 1"), "publication date"),
+    "bad claim position": (run_sql("UPDATE claims SET start = 'abc' WHERE rowid = 1"), "position"),
 }
 
 
@@ -406,7 +397,7 @@ def test_archive_undamaged_copy_opens(filled_archive, tmp_path):
 
 def test_archive_values_that_slip_past_the_checks_are_still_an_archive_error(tmp_path, monkeypatch):
     path = _filled(tmp_path / "a.sqlite", documents=2)
-    _run_sql("UPDATE slot_keys SET keys = '[[1]]' WHERE rowid = 1")(path)
+    run_sql("UPDATE slot_keys SET keys = '[[1]]' WHERE rowid = 1")(path)
     monkeypatch.setattr(Archive, "verify", lambda self: None)  # as if the check had missed it
     with Archive.open(path, create=False) as archive:
         with pytest.raises(ArchiveError, match=r"\[E114\].*cannot be read back"):
@@ -416,7 +407,7 @@ def test_archive_values_that_slip_past_the_checks_are_still_an_archive_error(tmp
 def test_archive_sqlite_errors_after_opening_are_archive_errors(tmp_path):
     path = _filled(tmp_path / "a.sqlite", documents=2)
     with Archive.open(path, create=False) as archive:
-        _run_sql("DROP TABLE slot_keys")(path)  # damaged while open
+        run_sql("DROP TABLE slot_keys")(path)  # damaged while open
         with pytest.raises(ArchiveError, match=r"\[E11[48]\]"):
             archive.load("fake.v1")
 

@@ -33,16 +33,12 @@ from checker.baseline import (
 from checker.cli import main
 from checker.records import finding_fingerprint
 from checker.report import to_html, to_json, to_markdown, to_terminal
+from cli_inputs import EN_A, EN_B, FAKE
 
 ROOT = Path(__file__).resolve().parent.parent
-FAKE = ["--embedder", "fake.v1", "--nli-backend", "fake-nli.v1", "--no-cache"]
 
-# Two tiny English articles: the fake NLI reads "has approved" vs "has not approved" as a contradiction
+# EN_A/EN_B (cli_inputs): the fake NLI reads "has approved" vs "has not approved" as a contradiction
 # and the budget sentences as an agreement.
-EN_A = ("The city council of Springfield has approved the new school budget for the year on Monday evening after a long debate. "
-        "The budget includes funds for three new schools in the city.")
-EN_B = ("The city council of Springfield has not approved the new school budget for the year on Monday evening after a long debate. "
-        "The mayor said the budget includes funds for three new schools in the city.")
 # Appended to the articles, these make a second, new contradiction.
 NEW_A = " The library of Springfield will open on Friday with a new reading room for children."
 NEW_B = " The library of Springfield will not open on Friday with a new reading room for children."

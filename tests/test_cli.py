@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from checker.cli import main
+from cli_inputs import EN_A, EN_B, FAKE
 
 FIXTURES = Path(__file__).parent / "fixtures"
-FAKE = ["--embedder", "fake.v1", "--nli-backend", "fake-nli.v1", "--no-cache"]
 
 
 @pytest.fixture
@@ -25,10 +25,6 @@ def _docs(tmp_path, texts):
     return tmp_path
 
 
-EN_A = ("The city council of Springfield has approved the new school budget for the year on Monday evening after a long debate. "
-        "The budget includes funds for three new schools in the city.")
-EN_B = ("The city council of Springfield has not approved the new school budget for the year on Monday evening after a long debate. "
-        "The mayor said the budget includes funds for three new schools in the city.")
 
 
 def test_cli_every_command_has_help_text(runner):

@@ -20,15 +20,11 @@ from click.testing import CliRunner
 from checker import archive as archive_module
 from checker.archive import document_id
 from checker.cli import main
+from cli_inputs import EN_A, EN_B, FAKE, run_sql
 
-FAKE = ["--embedder", "fake.v1", "--nli-backend", "fake-nli.v1", "--no-cache"]
 INDEX = ["--embedder", "fake.v1", "--no-cache"]
 REPO = Path(__file__).resolve().parent.parent
 
-EN_A = ("The city council of Springfield has approved the new school budget for the year on Monday evening after a long debate. "
-        "The budget includes funds for three new schools in the city.")
-EN_B = ("The city council of Springfield has not approved the new school budget for the year on Monday evening after a long debate. "
-        "The mayor said the budget includes funds for three new schools in the city.")
 EN_OTHER = ("The river Danube in Passau rose to nearly ten metres during the flood at the weekend, officials said. "
             "Residents of the old town were asked to clear their cellars before the water arrived.")
 
@@ -298,22 +294,12 @@ def _damage_pages(path: Path) -> None:
         fh.write(b"\xff" * 4096)
 
 
-def _run_sql(sql: str):
-    def damage(path: Path) -> None:
-        db = sqlite3.connect(path)
-        db.executescript(sql)
-        db.commit()
-        db.close()
-
-    return damage
-
-
 CORRUPTIONS = {
     "damaged pages": _damage_pages,
     "truncated": lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),
-    "short vector blob": _run_sql("UPDATE embeddings SET vector = substr(vector, 1, 6) WHERE rowid = 1"),
-    "bad slot-key JSON": _run_sql("UPDATE slot_keys SET keys = 'not json' WHERE rowid = 1"),
-    "dropped table": _run_sql("DROP TABLE embeddings"),
+    "short vector blob": run_sql("UPDATE embeddings SET vector = substr(vector, 1, 6) WHERE rowid = 1"),
+    "bad slot-key JSON": run_sql("UPDATE slot_keys SET keys = 'not json' WHERE rowid = 1"),
+    "dropped table": run_sql("DROP TABLE embeddings"),
 }
 
 

@@ -2,8 +2,7 @@
 from click.testing import CliRunner
 
 from checker.cli import main
-
-FAKE = ["--embedder", "fake.v1", "--nli-backend", "fake-nli.v1", "--no-cache"]
+from cli_inputs import FAKE
 
 
 def _docs(tmp_path):

@@ -18,13 +18,10 @@ from checker.cli import main
 from checker.config import Config
 from checker.pair_cache import CACHE_FILE, CachedNli, PairScoreCache, with_pair_cache
 from checker.pipeline import _nli_weights, load_nli
+from cli_inputs import EN_A, EN_B
 
 ROOT = Path(__file__).resolve().parents[1]
 FAKE = ["--embedder", "fake.v1", "--nli-backend", "fake-nli.v1"]
-EN_A = ("The city council of Springfield has approved the new school budget for the year on Monday evening after a long debate. "
-        "The budget includes funds for three new schools in the city.")
-EN_B = ("The city council of Springfield has not approved the new school budget for the year on Monday evening after a long debate. "
-        "The mayor said the budget includes funds for three new schools in the city.")
 EN_C = ("The city council of Springfield has approved the new school budget for the year on Monday evening. "
         "The budget includes funds for four new schools in the city.")
 

@@ -22,14 +22,10 @@ from checker.errors import ERROR_CODES
 from checker.records import Skipped
 from checker.report import to_markdown, to_terminal
 from checker.safe_text import visible, visible_name
+from cli_inputs import EN_A, EN_B, FAKE
 
 ROOT = Path(__file__).parent.parent
-FAKE = ["--embedder", "fake.v1", "--nli-backend", "fake-nli.v1", "--no-cache"]
 
-EN_A = ("The city council of Springfield has approved the new school budget for the year on Monday evening after a long debate. "
-        "The budget includes funds for three new schools in the city.")
-EN_B = ("The city council of Springfield has not approved the new school budget for the year on Monday evening after a long debate. "
-        "The mayor said the budget includes funds for three new schools in the city.")
 
 CLEAR_SCREEN = "\x1b[2J\x1b[H"
 OSC8_LINK = "\x1b]8;;https://evil.example/\x1b\\click me\x1b]8;;\x1b\\"
