@@ -10,7 +10,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .backends.base import Embedder
-from .errors import BackendError
+from .errors import BackendError, ModelLoadError
 from .records import Claim
 
 logger = logging.getLogger(__name__)
@@ -89,6 +89,8 @@ def embed_texts(
         part = todo[start : start + chunk]
         try:
             vectors = np.asarray(embedder.encode([texts[i] for i in part]), dtype=np.float32)
+        except ModelLoadError:  # a model that cannot load (a lazy backend's first call): its own error
+            raise
         except Exception as exc:  # a backend failure must not look like a crash of vncheck
             raise BackendError(f"Embedding with '{embedder.name}' failed: {exc}") from exc
         new = {keys[i]: vectors[row] for row, i in enumerate(part)}

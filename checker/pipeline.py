@@ -17,7 +17,8 @@ import numpy as np
 from . import __version__, knn
 from .archive import AddResult, Archive
 from .backends.base import Embedder, NliScorer
-from .backends.registry import get_embedder, get_nli
+from .backends.lazy import LazyBackend
+from .backends.registry import available, get_embedder, get_nli
 from .checks.keys import slot_keys
 from .checkworthy import drop_unworthy, unworthy_claims
 from .cluster import group_topics, merge_pairs, nearest_pairs, slot_pairs
@@ -65,8 +66,12 @@ def load_embedder(config: Config, progress: ProgressSink | None = None) -> Embed
 
         with progress.stage("Starting Ray workers (embedding model)", None):
             return RayEmbedder(config.embedder, _embedder_options(config), workers=config.ray_workers, address=config.ray_address)
+    options = _embedder_options(config)
+    if config.embedder in available()["embedder"]:  # an unknown name fails now, with the list of known ones
+        # Loaded at the first text that is not in the embedding cache: a repeated check loads no model.
+        return LazyBackend(config.embedder, lambda: get_embedder(config.embedder, **options))
     with progress.stage("Loading embedding model", None):
-        return get_embedder(config.embedder, **_embedder_options(config))
+        return get_embedder(config.embedder, **options)
 
 
 def load_nli(config: Config, progress: ProgressSink | None = None) -> NliScorer | None:
@@ -89,6 +94,9 @@ def load_nli(config: Config, progress: ProgressSink | None = None) -> NliScorer 
 
         with progress.stage("Starting Ray workers (NLI model)", None):
             scorer = RayNli(name, options, workers=config.ray_workers, address=config.ray_address)
+    elif name in available()["nli"] and name != "hf-local.v1":  # hf-local names itself after its folder
+        # Loaded at the first pair that is not in the pair-score cache.
+        scorer = LazyBackend(name, lambda: get_nli(name, **options))
     else:
         with progress.stage("Loading NLI model", None):
             scorer = get_nli(name, **options)

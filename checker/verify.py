@@ -33,7 +33,7 @@ from .checks.compare import Comparison, compare_slots
 from .checks.extract import add_context, extract_slots
 from .checks.lexicon import Lexicon, default_lexicon
 from .checks.slots import ClaimSlots
-from .errors import InputError
+from .errors import InputError, ModelLoadError
 from .records import NLI_LABELS, CandidatePair, Claim, Document, PairVerdict, Verdict
 
 log = logging.getLogger(__name__)
@@ -162,6 +162,8 @@ def _predict_chunks(
                 raise ValueError(f"predict returned {len(result)} results for {len(chunk)} pairs or lacks labels {NLI_LABELS}")
             for i, r in zip(rows, result):
                 out[i] = {label: float(r[label]) for label in NLI_LABELS}
+        except ModelLoadError:  # a model that cannot load (a lazy backend's first call) stops the run
+            raise
         except Exception as err:  # any backend failure leaves these pairs unscored, never guessed
             message = f"{type(err).__name__}: {err}"
             log.warning("NLI scoring failed for %d inputs: %s", len(chunk), message)
