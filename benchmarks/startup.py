@@ -118,7 +118,7 @@ def time_load(what: str, cache_dir: Path, keep: bool = True) -> dict:
 
 
 def drop_optimised(cache_dir: Path) -> None:
-    for path in (cache_dir / "onnx").glob("*.opt-*.onnx"):
+    for path in (cache_dir / "onnx").glob("*.opt-*.*"):
         path.unlink()
 
 
