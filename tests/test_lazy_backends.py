@@ -97,3 +97,21 @@ def test_lazy_backend_answers_preferred_chunk_without_loading():
     lazy = LazyBackend("fake.v1", HashingEmbedder)
     assert getattr(lazy, "preferred_chunk", 256) == 256 and not lazy.loaded
     assert lazy.dim == HashingEmbedder().dim and lazy.loaded  # any other attribute loads the backend
+
+
+def test_lazy_backends_verbose_check_logs_each_stage_and_model_load(tmp_path, caplog):
+    import logging
+
+    from click.testing import CliRunner
+
+    from checker.cli import main
+
+    folder = _articles(tmp_path)
+    _fresh_process_state()
+    caplog.set_level(logging.INFO, logger="checker.stages")
+    result = CliRunner().invoke(main, ["check", str(folder), "--out", "-", "--format", "json", "-v", "--cache-dir", str(tmp_path / "c"),
+                                       "--embedder", "counting-embedder.test", "--nli-backend", "counting-nli.test"])
+    assert result.exit_code == 0, result.output
+    stages = [r.getMessage() for r in caplog.records if r.name == "checker.stages"]
+    assert any(m.startswith("Stage 'Embedding claims': ") and m.endswith(" s") for m in stages), stages
+    assert any(m.startswith("Stage 'Loading counting-embedder.test': ") for m in stages), stages
