@@ -27,7 +27,7 @@ from checker.model.encoder import load_tokenizer  # noqa: E402
 from checker.model.nli import DEFAULT_MODEL_DIR, length_batches, load_model, pad_batch, softmax  # noqa: E402
 
 
-def news_pairs(tok, n: int, tokens: int = 40) -> list[tuple[str, str]]:
+def news_pairs(tok, n: int, tokens: int = 40, seed: int = 0) -> list[tuple[str, str]]:
     """Sentence pairs from seeds/, each side cut to about ``tokens`` tokens."""
     sentences = []
     for path in sorted((ROOT / "seeds").glob("*.txt")):
@@ -36,7 +36,7 @@ def news_pairs(tok, n: int, tokens: int = 40) -> list[tuple[str, str]]:
     for s in sentences:
         ids = tok(s, add_special_tokens=False)["input_ids"][:tokens]
         cut.append(tok.decode(ids))
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     return [(cut[rng.integers(len(cut))], cut[rng.integers(len(cut))]) for _ in range(n)]
 
 
@@ -73,11 +73,55 @@ class OrtRunner:
         return self.session.run(["logits"], {"input_ids": x, "attention_mask": m})[0]
 
 
+class SplitOrtRunner:
+    """``sessions`` one-thread sessions of one graph, each running a slice of the batch at the same
+    time (ONNX Runtime releases the GIL): parallel requests instead of parallel matrix kernels."""
+
+    def __init__(self, path: Path, sessions: int):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.runners = [OrtRunner(path, 1) for _ in range(sessions)]
+        self.pool = ThreadPoolExecutor(sessions)
+
+    def __call__(self, x, m):
+        parts = np.array_split(np.arange(len(x)), len(self.runners))
+        jobs = [self.pool.submit(r, x[p], m[p]) for r, p in zip(self.runners, parts) if len(p)]
+        return np.concatenate([j.result() for j in jobs])
+
+
+def calibration_feeds(tok, n: int = 256, batch_size: int = 32) -> list[dict]:
+    """Static-quantization calibration batches from the project's own sentences (seeds/, another
+    draw than the timed pairs)."""
+    ids = encode(tok, news_pairs(tok, n, seed=1))
+    width = max(len(x) for x in ids)  # one width for all: the histogram calibrators stack the batches
+    ids = [x + [tok.pad_token_id] * (width - len(x)) for x in ids]
+    masks = [[1] * len(x) for x in encode(tok, news_pairs(tok, n, seed=1))]
+    masks = [m + [0] * (width - len(m)) for m in masks]
+    return [{"input_ids": np.array(ids[i:i + batch_size], dtype=np.int64), "attention_mask": np.array(masks[i:i + batch_size], dtype=np.int64)}
+            for i in range(0, len(ids) - batch_size + 1, batch_size)]
+
+
+def static_variants(model, tok, folder: Path) -> dict[str, Path]:
+    """int8 with fixed activation scales (QDQ, per-channel weights), calibrated on seeds/ pairs."""
+    from checker.model.onnx_export import export_onnx, quantize_static_qdq
+
+    fp32 = export_onnx(model, folder / "nli-static-fp32.onnx")
+    feeds = calibration_feeds(tok)
+    layers = model.encoder.config.num_hidden_layers
+    return {
+        "onnxruntime-static-int8-minmax": quantize_static_qdq(fp32, folder / "nli-s-minmax.onnx", feeds),
+        "onnxruntime-static-int8-percentile": quantize_static_qdq(fp32, folder / "nli-s-pct.onnx", feeds, method="percentile"),
+        "onnxruntime-static-int8-pct-ends-fp32": quantize_static_qdq(fp32, folder / "nli-s-pct-ends.onnx", feeds,
+                                                                     method="percentile", keep_float=_ends(layers)),
+    }
+
+
 def export_variants(model, folder: Path) -> dict[str, Path]:
     """fp32 ONNX, int8 of the plain graph, and int8 of the BERT-fused graph (the one vncheck uses)."""
     from checker.model.onnx_export import export_onnx, fuse, fuse_and_quantize
 
     heads, hidden = model.encoder.config.num_attention_heads, model.encoder.config.hidden_size
+    layers = model.encoder.config.num_hidden_layers
     fp32 = export_onnx(model, folder / "nli-fp32.onnx")
     return {
         "onnxruntime-fp32": fp32,
@@ -86,7 +130,24 @@ def export_variants(model, folder: Path) -> dict[str, Path]:
         "onnxruntime-fused-int8": fuse_and_quantize(fp32, folder / "nli-fused-int8.onnx", heads, hidden),
         "onnxruntime-fused-int8-per-channel": fuse_and_quantize(fp32, folder / "nli-fused-int8-pc.onnx", heads, hidden,
                                                                 per_channel=True),
+        # Accuracy-aware settings: the first and last blocks and the head stay fp32, or only the
+        # feed-forward layers (two thirds of the multiply-adds) are int8.
+        "onnxruntime-int8-per-channel": fuse_and_quantize(fp32, folder / "nli-int8-pc.onnx", heads, hidden,
+                                                          fuse_first=False, per_channel=True),
+        "onnxruntime-int8-pc-ends-fp32": fuse_and_quantize(fp32, folder / "nli-int8-ends.onnx", heads, hidden,
+                                                           fuse_first=False, per_channel=True, keep_float=_ends(layers)),
+        "onnxruntime-int8-pc-ffn-only": fuse_and_quantize(fp32, folder / "nli-int8-ffn.onnx", heads, hidden,
+                                                          fuse_first=False, per_channel=True, keep_float=_not_ffn),
     }
+
+
+def _ends(layers: int):
+    ends = (f"/layer.0/", f"/layer.{layers - 1}/", "/classifier/")
+    return lambda name: any(part in name for part in ends)
+
+
+def _not_ffn(name: str) -> bool:
+    return "/intermediate/dense/" not in name and "/output/dense/" not in name or "/attention/" in name
 
 
 def speed(runner, ids, pad_id, batch_size, repeats=2) -> float:
@@ -142,14 +203,22 @@ def main() -> None:
 
             sets = train_data.held_out_sets(train_data.shared_data_dir(args.data_dir))
         except Exception as exc:  # the shared data is optional for this benchmark
-            print(f"accuracy skipped: {exc}")
+            print(f"XNLI and RTE-3 accuracy skipped: {exc}")
+        sets = (sets or {}) | {"news-dev": train_data.read_nli(ROOT / "tests/data/news_pairs/dev.tsv", "news-dev")}
 
     runners = {"torch-fp32": TorchRunner(model)}
     runners["torch-int8-dynamic"] = TorchRunner(torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8))
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            for name, path in export_variants(model, Path(tmp)).items():
+            wanted_names = set(filter(None, args.only.split(",")))
+            variants = {} if wanted_names and not any("static" not in n and "onnx" in n for n in wanted_names) else export_variants(model, Path(tmp))
+            if not wanted_names or any("static" in n for n in wanted_names):
+                variants |= static_variants(model, tok, Path(tmp))
+            for name, path in variants.items():
                 runners[name] = OrtRunner(path, args.threads)
+                if args.threads > 1 and name in ("onnxruntime-fp32", "onnxruntime-fused-int8-per-channel",
+                                                 "onnxruntime-int8-pc-ffn-only"):
+                    runners[f"{name}-{args.threads}x1-thread"] = SplitOrtRunner(path, args.threads)
         except Exception as exc:  # onnx/onnxruntime are optional (pip install -e .[bench])
             print(f"ONNX Runtime skipped: {exc}")
         results = {}

@@ -41,12 +41,20 @@ def fuse(fp32: Path, out: Path, num_heads: int, hidden_size: int) -> Path:
 
 
 def fuse_and_quantize(fp32: Path, out: Path, num_heads: int, hidden_size: int, fuse_first: bool = True,
-                      per_channel: bool = False) -> Path:
-    """Optionally fuse (see ``fuse``), then quantize the weights to int8 (dynamic activations)."""
+                      per_channel: bool = False, keep_float=None) -> Path:
+    """Optionally fuse (see ``fuse``), then quantize the weights to int8 (dynamic activations).
+
+    ``keep_float(node_name) -> bool`` names the MatMul/Gemm nodes that stay fp32 (an
+    accuracy-aware setting: e.g. the first and last blocks and the classifier head)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     source = fuse(fp32, fp32.with_name(fp32.stem + "-fused.onnx"), num_heads, hidden_size) if fuse_first else fp32
     import onnx
+
+    exclude = []
+    if keep_float is not None:
+        graph = onnx.load(str(source), load_external_data=False).graph
+        exclude = [n.name for n in graph.node if keep_float(n.name)]
 
     root = logging.getLogger()
     level = root.level
@@ -54,7 +62,40 @@ def fuse_and_quantize(fp32: Path, out: Path, num_heads: int, hidden_size: int, f
     try:
         # The fused graph has contrib ops whose output types shape inference cannot see: they are float.
         quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8, per_channel=per_channel,
-                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+                         nodes_to_exclude=exclude, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    finally:
+        root.setLevel(level)
+    return out
+
+
+def quantize_static_qdq(fp32: Path, out: Path, calibration: list[dict], per_channel: bool = True,
+                        method: str = "minmax", keep_float=None) -> Path:
+    """int8 weights and activations with fixed scales (QDQ), calibrated on ``calibration`` feeds
+    (``{"input_ids": ..., "attention_mask": ...}`` batches). Unlike dynamic quantization, a pair's
+    score does not depend on the other pairs of its batch."""
+    import onnx
+    from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
+
+    class Feeds(CalibrationDataReader):
+        def __init__(self) -> None:
+            self.feeds = iter(calibration)
+
+        def get_next(self):
+            return next(self.feeds, None)
+
+    exclude = []
+    if keep_float is not None:
+        exclude = [n.name for n in onnx.load(str(fp32), load_external_data=False).graph.node if keep_float(n.name)]
+    methods = {"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile,
+               "entropy": CalibrationMethod.Entropy}
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        quantize_static(str(fp32), str(out), Feeds(), quant_format=QuantFormat.QDQ, per_channel=per_channel,
+                        reduce_range=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                        op_types_to_quantize=["MatMul", "Gemm"], nodes_to_exclude=exclude,
+                        calibrate_method=methods[method], extra_options={"CalibPercentile": 99.99})
     finally:
         root.setLevel(level)
     return out
