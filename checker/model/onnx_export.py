@@ -15,7 +15,7 @@ from .nli import DEFAULT_MODEL_DIR, WEIGHTS_FILE, load_model
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = "1"  # bump when the export recipe changes
+FORMAT_VERSION = "2"  # bump when the export recipe changes (2: fp16 word-embedding table)
 
 
 def weights_digest(model_dir: Path) -> str:
@@ -61,8 +61,11 @@ def fuse_and_quantize(fp32: Path, out: Path, num_heads: int, hidden_size: int, f
     root.setLevel(logging.ERROR)  # onnxruntime's quantizer logs advice on the root logger
     try:
         # The fused graph has contrib ops whose output types shape inference cannot see: they are float.
+        # The word-embedding table stays as exported (fp16, see halve_word_embeddings): only the
+        # matrix products are quantized.
         quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8, per_channel=per_channel,
-                         nodes_to_exclude=exclude, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+                         op_types_to_quantize=["MatMul", "Gemm", "Attention"], nodes_to_exclude=exclude,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     finally:
         root.setLevel(level)
     return out
