@@ -94,9 +94,8 @@ def calibration_feeds(tok, n: int = 256, batch_size: int = 32) -> list[dict]:
     draw than the timed pairs)."""
     ids = encode(tok, news_pairs(tok, n, seed=1))
     width = max(len(x) for x in ids)  # one width for all: the histogram calibrators stack the batches
+    masks = [[1] * len(x) + [0] * (width - len(x)) for x in ids]
     ids = [x + [tok.pad_token_id] * (width - len(x)) for x in ids]
-    masks = [[1] * len(x) for x in encode(tok, news_pairs(tok, n, seed=1))]
-    masks = [m + [0] * (width - len(m)) for m in masks]
     return [{"input_ids": np.array(ids[i:i + batch_size], dtype=np.int64), "attention_mask": np.array(masks[i:i + batch_size], dtype=np.int64)}
             for i in range(0, len(ids) - batch_size + 1, batch_size)]
 
@@ -206,13 +205,15 @@ def main() -> None:
             print(f"XNLI and RTE-3 accuracy skipped: {exc}")
         sets = (sets or {}) | {"news-dev": train_data.read_nli(ROOT / "tests/data/news_pairs/dev.tsv", "news-dev")}
 
+    wanted = set(filter(None, args.only.split(",")))
     runners = {"torch-fp32": TorchRunner(model)}
     runners["torch-int8-dynamic"] = TorchRunner(torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8))
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            wanted_names = set(filter(None, args.only.split(",")))
-            variants = {} if wanted_names and not any("static" not in n and "onnx" in n for n in wanted_names) else export_variants(model, Path(tmp))
-            if not wanted_names or any("static" in n for n in wanted_names):
+            variants = {}
+            if not wanted or any(n.startswith("onnxruntime") and "static" not in n for n in wanted):
+                variants |= export_variants(model, Path(tmp))
+            if not wanted or any("static" in n for n in wanted):
                 variants |= static_variants(model, tok, Path(tmp))
             for name, path in variants.items():
                 runners[name] = OrtRunner(path, args.threads)
@@ -222,7 +223,6 @@ def main() -> None:
         except Exception as exc:  # onnx/onnxruntime are optional (pip install -e .[bench])
             print(f"ONNX Runtime skipped: {exc}")
         results = {}
-        wanted = set(filter(None, args.only.split(",")))
         for name, runner in runners.items():
             if wanted and name not in wanted:
                 continue

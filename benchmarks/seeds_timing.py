@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import statistics
@@ -35,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from startup import seed_cache  # noqa: E402
 
 STAGE = re.compile(r"Stage '([^']+)': ([0-9.]+) s")
 
@@ -50,19 +50,6 @@ def check(folder: Path, cache: Path | None, out: Path) -> dict:
         raise SystemExit(f"vncheck failed ({done.returncode}): {done.stderr.strip().splitlines()[-1:]}")
     stages = {name: float(seconds) for name, seconds in STAGE.findall(done.stderr)}
     return {"wall_s": round(wall, 2), "stages": stages}
-
-
-def seed_cache(target: Path) -> None:
-    """Hard links (copies where links fail) of the exported and the kept optimised ONNX graphs of the
-    platform cache folder in ``target``: the state after any earlier run on this machine."""
-    from checker.config import default_cache_dir
-
-    (target / "onnx").mkdir(parents=True, exist_ok=True)
-    for source in (default_cache_dir() / "onnx").iterdir():
-        try:
-            os.link(source, target / "onnx" / source.name)
-        except OSError:
-            shutil.copy2(source, target / "onnx" / source.name)
 
 
 def edited_copy(target: Path) -> Path:
@@ -91,7 +78,7 @@ def main() -> None:
             rows["cold"] = [check(ROOT / "seeds", tmp_path / "cold-cache", out)]
         for n in range(args.repeats):
             cache = tmp_path / f"cache-{n}"
-            seed_cache(cache)
+            seed_cache(cache, optimised=True)
             rows.setdefault("new articles", []).append(check(ROOT / "seeds", cache, out))
             rows.setdefault("repeated", []).append(check(ROOT / "seeds", cache, out))
             edited = edited_copy(tmp_path / f"edited-{n}")

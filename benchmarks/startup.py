@@ -122,13 +122,14 @@ def drop_optimised(cache_dir: Path) -> None:
         path.unlink()
 
 
-def seed_cache(target: Path) -> None:
-    """Copy (hard-link where possible) the exported ONNX graphs of the platform cache folder into ``target``."""
+def seed_cache(target: Path, optimised: bool = False) -> None:
+    """Copy (hard-link where possible) the exported ONNX graphs of the platform cache folder into
+    ``target``; with ``optimised``, the kept optimised graphs too."""
     from checker.config import default_cache_dir
 
     (target / "onnx").mkdir(parents=True, exist_ok=True)
-    for source in (default_cache_dir() / "onnx").glob("*.onnx"):
-        if ".opt-" in source.name:
+    for source in (default_cache_dir() / "onnx").iterdir():
+        if not source.is_file() or (".opt-" in source.name and not optimised):
             continue
         try:
             os.link(source, target / "onnx" / source.name)

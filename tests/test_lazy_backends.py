@@ -13,20 +13,19 @@ from checker.pipeline import run
 LOADS: list[str] = []
 
 
-@registry.register_embedder("counting-embedder.test")
-def _counting_embedder(**options):
-    LOADS.append("embedder")
-    embedder = HashingEmbedder()
-    embedder.name = "counting-embedder.test"
-    return embedder
+def _counting(kind: str, make, name: str):
+    """A backend factory that records each load in LOADS."""
+    def factory(**options):
+        LOADS.append(kind)
+        backend = make()
+        backend.name = name
+        return backend
+
+    return factory
 
 
-@registry.register_nli("counting-nli.test")
-def _counting_nli(**options):
-    LOADS.append("nli")
-    nli = RuleNli()
-    nli.name = "counting-nli.test"
-    return nli
+registry.register_embedder("counting-embedder.test")(_counting("embedder", HashingEmbedder, "counting-embedder.test"))
+registry.register_nli("counting-nli.test")(_counting("nli", RuleNli, "counting-nli.test"))
 
 
 @registry.register_nli("broken-nli.test")

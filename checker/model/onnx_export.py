@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..backends.onnx_runtime import build_once, export_graph
@@ -51,24 +52,35 @@ def fuse_and_quantize(fp32: Path, out: Path, num_heads: int, hidden_size: int, f
     source = fuse(fp32, fp32.with_name(fp32.stem + "-fused.onnx"), num_heads, hidden_size) if fuse_first else fp32
     import onnx
 
-    exclude = []
-    if keep_float is not None:
-        graph = onnx.load(str(source), load_external_data=False).graph
-        exclude = [n.name for n in graph.node if keep_float(n.name)]
-
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)  # onnxruntime's quantizer logs advice on the root logger
-    try:
+    with _quiet_root_logger():
         # The fused graph has contrib ops whose output types shape inference cannot see: they are float.
         # The word-embedding table stays as exported (fp16, see halve_word_embeddings): only the
         # matrix products are quantized.
         quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8, per_channel=per_channel,
-                         op_types_to_quantize=["MatMul", "Gemm", "Attention"], nodes_to_exclude=exclude,
+                         op_types_to_quantize=["MatMul", "Gemm", "Attention"], nodes_to_exclude=_names(source, keep_float),
                          extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    return out
+
+
+def _names(graph_path: Path, keep_float) -> list[str]:
+    """Names of the nodes of the graph for which ``keep_float(name)`` holds (none when it is None)."""
+    if keep_float is None:
+        return []
+    import onnx
+
+    return [n.name for n in onnx.load(str(graph_path), load_external_data=False).graph.node if keep_float(n.name)]
+
+
+@contextmanager
+def _quiet_root_logger():
+    """onnxruntime's quantizers log advice on the root logger: errors only while they run."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
     finally:
         root.setLevel(level)
-    return out
 
 
 def quantize_static_qdq(fp32: Path, out: Path, calibration: list[dict], per_channel: bool = True,
@@ -76,7 +88,6 @@ def quantize_static_qdq(fp32: Path, out: Path, calibration: list[dict], per_chan
     """int8 weights and activations with fixed scales (QDQ), calibrated on ``calibration`` feeds
     (``{"input_ids": ..., "attention_mask": ...}`` batches). Unlike dynamic quantization, a pair's
     score does not depend on the other pairs of its batch."""
-    import onnx
     from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
 
     class Feeds(CalibrationDataReader):
@@ -86,21 +97,13 @@ def quantize_static_qdq(fp32: Path, out: Path, calibration: list[dict], per_chan
         def get_next(self):
             return next(self.feeds, None)
 
-    exclude = []
-    if keep_float is not None:
-        exclude = [n.name for n in onnx.load(str(fp32), load_external_data=False).graph.node if keep_float(n.name)]
     methods = {"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile,
                "entropy": CalibrationMethod.Entropy}
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)
-    try:
+    with _quiet_root_logger():
         quantize_static(str(fp32), str(out), Feeds(), quant_format=QuantFormat.QDQ, per_channel=per_channel,
                         reduce_range=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        op_types_to_quantize=["MatMul", "Gemm"], nodes_to_exclude=exclude,
+                        op_types_to_quantize=["MatMul", "Gemm"], nodes_to_exclude=_names(fp32, keep_float),
                         calibrate_method=methods[method], extra_options={"CalibPercentile": 99.99})
-    finally:
-        root.setLevel(level)
     return out
 
 
