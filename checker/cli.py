@@ -714,6 +714,8 @@ def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
 @click.option("--english", "n_english", default=8000, show_default=True, help="English natural NLI pairs to sample.")
 @click.option("--news", "n_news", default=24000, show_default=True,
               help="Targeted pairs from real German/English news: minimal-edit contradictions, translations and variants, same-story neutrals.")
+@click.option("--news-recipe", type=click.IntRange(3, 4), default=3, show_default=True,
+              help="Generator version of the news pairs: 3 made vncheck-nli-v3; 4 adds actor swaps, role swaps and more status verbs.")
 @click.option("--rte-repeats", default=1, show_default=True, help="Passes over the RTE-3 dev rows outside its held-out slice (4 language combinations).")
 @click.option("--wmt", "n_wmt", default=0, show_default=True, help="The older WMT-only synthetic cross-lingual pairs.")
 @click.option("--codeswitch", "n_codeswitch", default=0, show_default=True,
@@ -731,7 +733,7 @@ def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
 @click.option("--init-from", type=click.Path(file_okay=False), default=None,
               help="Continue from trained weights (a folder like models/vncheck-nli-v3) instead of the base encoder.")
 @domain_errors
-def train_nli(data_dir, run_dir, out_dir, device, n_english, n_news, rte_repeats, n_wmt, n_codeswitch, dictionary, xnli_repeats, n_paraphrase,
+def train_nli(data_dir, run_dir, out_dir, device, n_english, n_news, news_recipe, rte_repeats, n_wmt, n_codeswitch, dictionary, xnli_repeats, n_paraphrase,
               threads, epochs, max_steps, lr, seed, init_from) -> None:
     """Train vncheck's own NLI model (reads ../shared/data; resumable; writes safetensors).
 
@@ -743,7 +745,7 @@ def train_nli(data_dir, run_dir, out_dir, device, n_english, n_news, rte_repeats
     """
     from .model.train import TrainConfig, train
 
-    cfg = TrainConfig(data_dir=data_dir, run_dir=run_dir, device=device, n_english=n_english, n_news=n_news, rte_repeats=rte_repeats, n_wmt=n_wmt,
+    cfg = TrainConfig(data_dir=data_dir, run_dir=run_dir, device=device, n_english=n_english, n_news=n_news, news_recipe=news_recipe, rte_repeats=rte_repeats, n_wmt=n_wmt,
                       xnli_repeats=xnli_repeats, n_codeswitch=n_codeswitch, dictionary=dictionary, epochs=epochs, max_steps=max_steps, lr=lr, seed=seed,
                       init_from=init_from, n_paraphrase=n_paraphrase, threads=threads)
     if out_dir:

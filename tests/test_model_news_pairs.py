@@ -122,3 +122,58 @@ def test_paraphrase_pairs_from_pawsx_and_sts(tmp_path):
     assert sorted(k for k in by if k.startswith("sts")) == ["sts:de-de", "sts:de-en", "sts:en-de", "sts:en-en"]
     assert all("Flöte" not in p.premise + p.hypothesis and "cat" not in p.premise for p in pairs)  # low score, test split
     assert len(paraphrase_pairs(tmp_path, 3, seed=0)) == 3
+
+
+# --- recipe 4: names, role swaps between known parties, more status verbs ---
+
+_WMT = [  # (row, German, English, source): tiny made-up parallel rows
+    (0, "Am Montag traf Angela Merkel in Berlin Emmanuel Macron.", "On Monday Angela Merkel met Emmanuel Macron in Berlin.", "t"),
+    (1, "Dort sagte Angela Merkel, Emmanuel Macron habe recht.", "There, Angela Merkel said that Emmanuel Macron was right.", "t"),
+    (2, "Die Zeit berichtete über Arsenal und Chelsea.", "The paper Die Zeit reported on Arsenal and Chelsea.", "t"),
+    (3, "Später schlug Arsenal Chelsea mit 2:1.", "Later, Arsenal beat Chelsea 2-1 at home.", "t"),
+    (4, "Es war eine gute Zeit für das Büro.", "It was a good time for the Office team, the office said.", "t"),
+    (5, "Das Büro lag im Zentrum, sagte das Office.", "The building was central, said the Office.", "t"),
+]
+
+
+def test_name_pool_keeps_names_seen_twice_in_both_languages_only():
+    pool = np_.NamePool.from_wmt(_WMT)
+    assert {"Angela", "Merkel", "Emmanuel", "Macron", "Arsenal", "Chelsea"} <= pool.words
+    # "Zeit" is a German noun the English side lacks most of the time; "Office" is written
+    # in lower case too; sentence-initial words and function words never count.
+    assert not {"Zeit", "Office", "Later", "Die", "Das", "On"} & pool.words
+    assert "Angela Merkel" in pool.by_length[2]
+
+
+def test_name_edit_swaps_a_whole_name_for_one_of_the_same_story(rng):
+    pool = np_.NamePool.from_wmt(_WMT)
+    text = "Officials said Angela Merkel will visit Paris."
+    edited = np_.edit_name(text, "en", rng, pool, story=["Emmanuel Macron", "Arsenal"])
+    assert edited == "Officials said Emmanuel Macron will visit Paris."
+    # no known name (a sentence-initial one does not count): nothing to edit
+    assert np_.edit_name("Arsenal said nothing.", "en", rng, pool) is None
+    assert np_.edit_name("Die Zeit war knapp.", "de", rng, pool) is None
+
+
+def test_role_swap_between_known_parties_in_both_languages(rng):
+    pool = np_.NamePool.from_wmt(_WMT)
+    assert np_.edit_role_swap_names("On Sunday Arsenal beat Chelsea 2-1.", "en", rng, pool) == "On Sunday Chelsea beat Arsenal 2-1."
+    assert np_.edit_role_swap_names("Gestern schlug Arsenal den Chelsea.", "de", rng, pool) is None  # Arsenal directly after the verb
+    assert np_.edit_role_swap_names("Im Finale hat Arsenal Chelsea besiegt.", "de", rng, pool) is None
+    assert np_.edit_role_swap_names("Fans said Arsenal has sued the Chelsea board.", "en", rng, pool) == "Fans said Chelsea has sued the Arsenal board."
+    assert np_.edit_role_swap_names("Arsenal and Chelsea beat the odds.", "en", rng, pool) is None
+
+
+def test_recipe_4_status_verbs_are_its_own_list(rng):
+    assert np_.edit_antonym("The court dismissed the appeal.", "en", rng) is None  # recipe 3 unchanged
+    assert np_.edit_antonym_v4("The court dismissed the appeal.", "en", rng) == "The court upheld the appeal."
+    assert np_.edit_antonym_v4("Das Gesetz wurde verabschiedet.", "de", rng) == "Das Gesetz wurde abgelehnt."
+
+
+def test_contradict_with_names_uses_recipe_4_edits():
+    pool = np_.NamePool.from_wmt(_WMT)
+    used: dict[str, int] = {}
+    kinds = {np_.contradict("Reports said Angela Merkel will visit Paris.", "en", random.Random(s), used, pool)[1]
+             for s in range(10)}
+    assert "name" in kinds
+    assert np_.contradict("Reports said Angela Merkel will visit Paris.", "en", random.Random(0))[1] != "name"

@@ -193,6 +193,12 @@ def edit_antonym(text: str, lang: str, rng: random.Random) -> str | None:
     return _word_swap(text, edit_lists()["antonyms"][lang], rng)
 
 
+def edit_antonym_v4(text: str, lang: str, rng: random.Random) -> str | None:
+    """Recipe 4: the antonyms plus the outcome and status verbs of ``[antonyms_v4]``."""
+    lists = edit_lists()
+    return _word_swap(text, lists["antonyms"][lang] + lists["antonyms_v4"][lang], rng)
+
+
 _EN_AUX = re.compile(r"\b(?:(?:is|are|was|were|will|can|could|would|should|must)\b(?! not\b)|(?:has|have|had)(?= (?:been|\w+ed|\w+en)\b))")
 _DE_AUX = re.compile(r"\b(ist|sind|war|waren|hat|haben|hatte|hatten|wird|werden|wurde|wurden|kann|können|muss|müssen|soll|sollen)\b")
 _EN_NEG = re.compile(r"\b(is|are|was|were|has|have|had|will|can|could|would|should|must|does|did|do) not\b|\b(is|are|was|were|has|have|had|does|did|do|would|could|should)n't\b")
@@ -272,6 +278,140 @@ def edit_role_swap(text: str, lang: str, rng: random.Random) -> str | None:
     return text[:start] + f"{b} {m.group(2)} {a}" + text[m.end() :]
 
 
+# --- names (recipe 4): people, teams, firms, places, learnt from the parallel news ---
+
+_CAP_RUN = re.compile(r"(?<![\w'.-])[A-ZÄÖÜ][\w'-]*\w(?: [A-ZÄÖÜ][\w'-]*\w)*(?![\w'-])")
+_WORD = re.compile(r"[^\W\d_][\w'-]*")
+
+
+@dataclass(frozen=True, slots=True)
+class NamePool:
+    """Names seen in the WMT news: runs of capitalised words that stand, word for word, in both
+    the English sentence (not at its start) and its German translation, in at least two sentence
+    pairs, and none of whose words is ever written in lower case in either language ("Office",
+    "Home" and German nouns drop out). A capitalised German word counts as a name only when it is
+    one of these."""
+
+    words: frozenset[str]
+    by_length: dict[int, tuple[str, ...]]
+
+    @classmethod
+    def from_wmt(cls, rows: Iterable[tuple[int, str, str, str]], min_count: int = 2) -> "NamePool":
+        stop = _name_stop_words()
+        rows = list(rows)
+        lower = {w for _, de, en, _ in rows for t in (de, en) for w in _WORD.findall(t) if w[0].islower()}
+        # A word the German side often has without the English one is a noun ("Zeit"), not a name.
+        with_en: dict[str, list[int]] = {}
+        for _, de, en, _ in rows:
+            en_words = set(_WORD.findall(en))
+            for w in set(_WORD.findall(de)):
+                if w[0].isupper():
+                    seen = with_en.setdefault(w, [0, 0])
+                    seen[0] += w in en_words
+                    seen[1] += 1
+        counts: dict[str, int] = {}
+        for _, de, en, _ in rows:
+            for m in _CAP_RUN.finditer(en):
+                words = m.group().split()
+                start = m.start()
+                while words and words[0] in stop:
+                    start += len(words.pop(0)) + 1
+                if start == 0 or en[:start].rstrip().endswith((".", ":", "\"", "'")):
+                    continue
+                if words and all(w not in stop and w.lower() not in lower and w[0].upper() + w[1:].lower() not in stop
+                                 and (len(w) >= 3 or w.isupper() and len(w) == 2)
+                                 and w in with_en and with_en[w][0] * 2 >= with_en[w][1] for w in words):
+                    run = " ".join(words)
+                    counts[run] = counts.get(run, 0) + 1
+        runs = sorted(r for r, c in counts.items() if c >= min_count)
+        by_length: dict[int, list[str]] = {}
+        for run in runs:
+            by_length.setdefault(len(run.split()), []).append(run)
+        return cls(frozenset(w for r in runs for w in r.split()), {k: tuple(v) for k, v in by_length.items()})
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, name) of each whole capitalised run made only of known name words,
+        after leading function words ("The", "Am"); a run at the start of the sentence or
+        after an abbreviation ("St. Petersburg") is left out."""
+        stop = _name_stop_words()
+        out = []
+        for m in _CAP_RUN.finditer(text):
+            words = m.group().split()
+            start = m.start()
+            while words and words[0] in stop:
+                start += len(words.pop(0)) + 1
+            if not words or start == 0 or not all(w in self.words for w in words):
+                continue
+            if re.search(r"(?:^|\s)[A-Z][\w]{0,3}\.\s*$", text[:start]) or text[:start].rstrip().endswith((".", ":")):
+                continue
+            name = " ".join(words)
+            out.append((start, start + len(name), name))
+        return out
+
+    def other(self, name: str, text: str, rng: random.Random, story: Iterable[str] = ()) -> str | None:
+        """Another name of the same length and shape (all capitals or not), from the same story
+        when it has one: "Jamie Foxx won" / "Don Cheadle won", "die SPD" / "die CDU"."""
+        n, caps = len(name.split()), name.isupper()
+        fits = lambda c: (c != name and len(c.split()) == n and c.isupper() == caps and c not in text
+                          and c not in name and name not in c)
+        near = sorted({s for s in story if fits(s)})
+        if near:
+            return rng.choice(near)
+        pool = self.by_length.get(n, ())
+        for _ in range(8):
+            cand = rng.choice(pool) if pool else None
+            if cand and fits(cand):
+                return cand
+        return None
+
+
+@lru_cache(maxsize=1)
+def _name_stop_words() -> frozenset[str]:
+    lists = edit_lists()
+    words = set(_NOT_NAMES) | {"I", "Mr", "Mrs", "Ms", "Dr", "Herr", "Frau", "Sir", "St", "Mit", "Für", "Von", "Zu",
+                               "Den", "Dem", "Des", "Einer", "Einem", "Einen", "Es", "Er", "Sie", "Wir", "Ich",
+                               "It", "He", "She", "We", "They", "His", "Her", "Its", "Their", "If", "As", "For",
+                               "Of", "To", "With", "From", "That", "These", "Those", "There", "Here", "What"}
+    for key in ("weekdays", "months"):
+        for lang in ("en", "de"):
+            words.update(lists[key][lang])
+    return frozenset(words)
+
+
+def edit_name(text: str, lang: str, rng: random.Random, names: NamePool, story: Iterable[str] = ()) -> str | None:
+    """Another actor: one name (person, team, firm, place) replaced by another, preferably one
+    from the same story ("Jamie Foxx won best actor" / "Don Cheadle won best actor")."""
+    spans = names.spans(text)
+    if not spans:
+        return None
+    start, end, old = rng.choice(spans)
+    new = names.other(old, text, rng, story)
+    return text[:start] + new + text[end:] if new else None
+
+
+_ROLE_AUX = r"(?:(?:has|have|had|hat|haben|hatte) )?"
+_ROLE_ART = r"(?:(?:the|den|die|das|dem) )?"
+
+
+def edit_role_swap_names(text: str, lang: str, rng: random.Random, names: NamePool) -> str | None:
+    """The two parties of an asymmetric verb exchanged, when both are known names or countries
+    standing right before and after it ("Slovakia beat Argentina 3-0", "Bayern schlug den BVB")."""
+    verbs = "|".join(re.escape(v) for v in sorted(edit_lists()["role_verbs"][lang], key=len, reverse=True))
+    parties = sorted({(a, b): (a, b, n) for a, b, n in names.spans(text) + _country_spans(text)}.values())
+    for first in parties:
+        m = re.match(rf" {_ROLE_AUX}(?:{verbs}) {_ROLE_ART}", text[first[1]:])
+        if not m:
+            continue
+        second = next((p for p in parties if p[0] == first[1] + m.end()), None)
+        if second and second[2] != first[2]:
+            return text[: first[0]] + second[2] + text[first[1] : second[0]] + first[2] + text[second[1] :]
+    return None
+
+
+def _country_spans(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group()) for n in _countries() for m in re.finditer(rf"(?<![\w-]){re.escape(n)}(?![\w-])", text)]
+
+
 CONTRADICTIONS: dict[str, Callable[[str, str, random.Random], str | None]] = {
     "day": edit_day, "month": edit_month, "year": edit_year, "weekday": edit_weekday,
     "number": edit_number, "scale": edit_scale, "number_word": edit_number_word, "ordinal": edit_ordinal,
@@ -282,16 +422,32 @@ EDIT_WEIGHTS = {"day": 2, "month": 2, "year": 2, "weekday": 1, "number": 3, "sca
                 "ordinal": 1, "negation": 3, "antonym": 3, "country": 1, "role_swap": 2}
 
 
-def contradict(text: str, lang: str, rng: random.Random, used: dict[str, int] | None = None) -> tuple[str, str] | None:
+#: Recipe 4 (vncheck-nli-v4): names and general role swaps, fewer negations, more outcomes.
+EDIT_WEIGHTS_V4 = {"day": 2, "month": 2, "year": 2, "weekday": 1, "number": 3, "scale": 1, "number_word": 1,
+                   "ordinal": 1, "negation": 2, "antonym": 5, "country": 1, "role_swap": 3, "name": 4, "role_names": 4}
+
+
+def contradict(text: str, lang: str, rng: random.Random, used: dict[str, int] | None = None,
+               names: NamePool | None = None, story: Iterable[str] = ()) -> tuple[str, str] | None:
     """One contradicting minimal edit of ``text``: (edited text, edit name), or None.
 
     With ``used`` (edit name -> count so far), the applicable edit least used relative to its
     weight is taken, so that negation, which fits almost any sentence, does not crowd out the
-    rarer dates, ranks and role swaps.
+    rarer dates, ranks and role swaps. With ``names`` (recipe 4) actors are swapped too, with
+    names of the same ``story`` where it has some, antonyms include ``[antonyms_v4]``, and the
+    weights are ``EDIT_WEIGHTS_V4``.
     """
+    weights = EDIT_WEIGHTS_V4 if names is not None else EDIT_WEIGHTS
     found = {}
-    for name in EDIT_WEIGHTS:
-        edited = CONTRADICTIONS[name](text, lang, rng)
+    for name in weights:
+        if name == "name":
+            edited = edit_name(text, lang, rng, names, story)
+        elif name == "role_names":
+            edited = edit_role_swap_names(text, lang, rng, names)
+        elif name == "antonym" and names is not None:
+            edited = edit_antonym_v4(text, lang, rng)
+        else:
+            edited = CONTRADICTIONS[name](text, lang, rng)
         if edited and edited != text:
             found[name] = edited
     if not found:
@@ -299,7 +455,7 @@ def contradict(text: str, lang: str, rng: random.Random, used: dict[str, int] | 
     if used is None:
         name = rng.choice(sorted(found))
     else:
-        name = min(found, key=lambda n: (used.get(n, 0) / EDIT_WEIGHTS[n], rng.random()))
+        name = min(found, key=lambda n: (used.get(n, 0) / weights[n], rng.random()))
         used[name] = used.get(name, 0) + 1
     return found[name], name
 
@@ -473,15 +629,19 @@ def _pick_neighbour(text: str, near: list[str], rng: random.Random) -> str | Non
     return rng.choice(near)
 
 
-def build_news_pairs(data_dir: Path, n: int, seed: int, exclude: tuple[set[str], set[int]] = (set(), set())) -> list[Pair]:
+def build_news_pairs(data_dir: Path, n: int, seed: int, exclude: tuple[set[str], set[int]] = (set(), set()),
+                     recipe: int = 3) -> list[Pair]:
     """About ``n`` targeted pairs: 45% contradiction, 27% entailment, 28% neutral.
 
     Half cross-lingual (WMT: German original against the edited English translation and the
     reverse), half monolingual (corpus and WMT sentences against edited copies and neighbours).
+    Recipe 3 is what vncheck-nli-v3 was trained on; recipe 4 adds actor swaps (another name of
+    the same story) and role swaps wherever the two parties stand (``EDIT_WEIGHTS_V4``).
     """
     rng = random.Random(seed)
     exclude_docs, exclude_rows = exclude
     wmt = wmt_rows(data_dir, exclude_rows)
+    names = NamePool.from_wmt(wmt) if recipe >= 4 else None
     by_row = {w[0]: w for w in wmt}
     docs = corpus_sentences(data_dir, exclude_docs)
     rng.shuffle(wmt)
@@ -497,13 +657,37 @@ def build_news_pairs(data_dir: Path, n: int, seed: int, exclude: tuple[set[str],
             out.append(Pair(premise, hypothesis, label, source))
             counts[label] += 1
 
-    def from_sentence(premise: str, hyp_base: str, h_lang: str, kind: str, neighbour: str | None) -> None:
+    if names is not None:
+        # Role swaps are rare in running text (a few hundred sentences in all): each is used once,
+        # half of the WMT ones against the original in the other language.
+        def role_swap(text: str, lang: str) -> tuple[str, str] | None:
+            swapped = edit_role_swap_names(text, lang, rng, names)
+            if swapped:
+                return swapped, "role_names"
+            swapped = edit_role_swap(text, lang, rng)
+            return (swapped, "role_swap") if swapped else None
+
+        for _, de, en, _ in wmt:
+            for text, lang, other in ((de, "de", en), (en, "en", de)):
+                found = role_swap(text, lang)
+                if found:
+                    kind = rng.choice(["cross", "mono"])
+                    add(other if kind == "cross" else text, found[0], "contradiction", f"news:{kind}:{found[1]}")
+        for doc in doc_ids:
+            for sent in docs[doc]:
+                found = role_swap(sent.text, sent.lang)
+                if found:
+                    add(sent.text, found[0], "contradiction", f"news:mono:{found[1]}")
+
+    def from_sentence(premise: str, hyp_base: str, h_lang: str, kind: str, neighbour: str | None,
+                      story: list[str] = ()) -> None:
         want = min(counts, key=lambda k: (counts[k] / target[k], rng.random()))
         if want == "contradiction":
             base = hyp_base
             if rng.random() < 0.3:
                 base = drop_clause(hyp_base, h_lang, rng) or hyp_base
-            edited = contradict(base, h_lang, rng, used)
+            story_names = [sp[2] for t in story for sp in names.spans(t)] if names is not None else ()
+            edited = contradict(base, h_lang, rng, used, names, story_names)
             if edited:
                 add(premise, edited[0], "contradiction", f"news:{kind}:{edited[1]}")
         elif want == "entailment":
@@ -541,12 +725,12 @@ def build_news_pairs(data_dir: Path, n: int, seed: int, exclude: tuple[set[str],
             p_lang = rng.choice(["de", "en"])
             premise, hyp, h_lang = (de, en, "en") if p_lang == "de" else (en, de, "de")
             neighbour = (nxt[2] if h_lang == "en" else nxt[1]) if nxt else None
-            from_sentence(premise, hyp, h_lang, "cross", neighbour)
+            from_sentence(premise, hyp, h_lang, "cross", neighbour, [n[2 if h_lang == "en" else 1] for n in near])
         else:
             lang = rng.choice(["de", "en"])
             text = de if lang == "de" else en
             neighbour = (nxt[1] if lang == "de" else nxt[2]) if nxt else None
-            from_sentence(text, text, lang, "mono", neighbour)
+            from_sentence(text, text, lang, "mono", neighbour, [n[1 if lang == "de" else 2] for n in near])
     # Monolingual pairs from whole articles (same-story neighbours are real other facts).
     for doc in doc_ids:
         if len(out) >= n:
@@ -557,6 +741,6 @@ def build_news_pairs(data_dir: Path, n: int, seed: int, exclude: tuple[set[str],
         for s in rng.sample(sents, min(8, len(sents))):
             near = [t for t in sents if t.index != s.index and abs(t.index - s.index) <= 4]
             neighbour = _pick_neighbour(s.text, [t.text for t in near], rng)
-            from_sentence(s.text, s.text, s.lang, "mono", neighbour)
+            from_sentence(s.text, s.text, s.lang, "mono", neighbour, [t.text for t in near])
     rng.shuffle(out)
     return out

@@ -36,6 +36,7 @@ class TrainConfig:
     n_wmt: int = 0  # the older WMT-only edits; news_pairs covers them
     xnli_repeats: int = 2
     n_news: int = 24000  # targeted pairs from real news (news_pairs.py)
+    news_recipe: int = 3  # news_pairs generator version: 3 made vncheck-nli-v3, 4 adds names, role swaps, status verbs
     rte_repeats: int = 1
     n_paraphrase: int = 6000  # PAWS-X / STS-B paraphrases and word swaps (train_data.paraphrase_pairs)
     n_codeswitch: int = 0  # extra English pairs made partly German with the dictionary below
@@ -161,7 +162,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
 
     pairs, manifest = train_data.build_training_set(data_dir, cfg.seed, cfg.n_english, cfg.n_breaking, cfg.n_wmt, cfg.xnli_repeats,
                                                      cfg.n_codeswitch, Path(cfg.dictionary), cfg.n_news, cfg.rte_repeats,
-                                                     cfg.n_paraphrase)
+                                                     cfg.n_paraphrase, cfg.news_recipe)
     from .news_pairs import NEWS_DEV
 
     held = train_data.held_out_sets(data_dir, NEWS_DEV)

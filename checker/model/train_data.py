@@ -276,12 +276,12 @@ def paraphrase_pairs(data_dir: Path, n: int, seed: int) -> list[Pair]:
 
 def build_training_set(data_dir: Path, seed: int, n_english: int, n_breaking: int, n_wmt: int, xnli_repeats: int,
                        n_codeswitch: int = 0, dictionary: Path | None = None, n_news: int = 0,
-                       rte_repeats: int = 0, n_paraphrase: int = 0) -> tuple[list[Pair], dict]:
+                       rte_repeats: int = 0, n_paraphrase: int = 0, news_recipe: int = 3) -> tuple[list[Pair], dict]:
     """Assemble the training mix; returns (pairs, manifest with file hashes and counts).
 
     ``n_codeswitch`` further English pairs (not among the ``n_english`` plain ones) are
     code-switched with the German-English ``dictionary``. ``n_news`` targeted pairs come from
-    real news (``news_pairs``); ``rte_repeats`` passes over the RTE-3 dev rows outside the
+    real news (``news_pairs``, its generator version ``news_recipe``); ``rte_repeats`` passes over the RTE-3 dev rows outside the
     held-out slice, in all four language combinations.
     """
     rng = random.Random(seed)
@@ -302,7 +302,7 @@ def build_training_set(data_dir: Path, seed: int, n_english: int, n_breaking: in
     if n_news:
         from .news_pairs import EVAL_PAIR_FILES, build_news_pairs, excluded_sources
 
-        news = build_news_pairs(data_dir, n_news, seed, excluded_sources(EVAL_PAIR_FILES))
+        news = build_news_pairs(data_dir, n_news, seed, excluded_sources(EVAL_PAIR_FILES), recipe=news_recipe)
     rte = [p for combo in RTE3_FILES for p in rte3_pairs(data_dir, combo, held_out=False)] * rte_repeats
     paraphrase = paraphrase_pairs(data_dir, n_paraphrase, seed) if n_paraphrase else []
     pairs = english + switched + breaking + xnli + wmt + news + rte + paraphrase
@@ -326,7 +326,7 @@ def build_training_set(data_dir: Path, seed: int, n_english: int, n_breaking: in
         "counts": counts,
         "xnli_held_out_rows": len(held_rows),
         "xnli_held_out_seed": HELD_OUT_SEED,
-    }
+    } | ({"news_recipe": news_recipe} if n_news else {})
     return pairs, manifest
 
 
