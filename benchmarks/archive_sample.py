@@ -4,7 +4,7 @@ Draws N articles at random (fixed seed) from the news corpus in ../shared/data/c
 (German and English; not shipped with vncheck), writes them as .txt files to a temporary
 folder, runs `vncheck check --format json` on them and writes every reported contradiction and
 a random sample of the agreements that are not exact duplicates to a Markdown sheet with an
-empty "judgement" column. Read each row and mark it `right` or `wrong`; `--score SHEET`
+empty "judgement" column. Read each row and mark it `right` or `wrong` (a note may follow); `--score SHEET`
 then prints the precision of each kind.
 
 Usage:
@@ -51,7 +51,7 @@ def sample_sheet(report: dict, n_agreements: int, seed: int) -> tuple[list[dict]
 
 def write_sheet(path: Path, report: dict, contradictions: list[dict], agreements: list[dict], header: str) -> None:
     claims = {c["id"]: c for c in report["claims"]}
-    lines = [f"# {header}", "", "Mark each row `right` or `wrong` in the judgement column.", ""]
+    lines = [f"# {header}", "", "Mark each row `right` or `wrong` (a note in brackets may follow) in the judgement column.", ""]
     for title, rows in (("Contradictions (all)", contradictions), ("Agreements (sample, exact duplicates left out)", agreements)):
         lines += [f"## {title}", "", "| # | score | A | B | reasons | judgement |", "|---|---|---|---|---|---|"]
         for i, f in enumerate(rows, 1):
@@ -68,7 +68,8 @@ def score_sheet(path: Path) -> None:
         if line.startswith("## "):
             section = line[3:].split(" (")[0]
         elif section and re.match(r"\| \d+ \|", line):
-            judgement = line.rstrip(" |").rsplit("|", 1)[-1].strip().lower()
+            cell = line.rstrip(" |").rsplit("|", 1)[-1].strip().lower()
+            judgement = cell.split()[0] if cell else ""
             c = counts.setdefault(section, {"right": 0, "wrong": 0, "unread": 0})
             c[judgement if judgement in ("right", "wrong") else "unread"] += 1
     for section, c in counts.items():

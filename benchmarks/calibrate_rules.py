@@ -70,10 +70,11 @@ def calibrate(gold, ev, precision: float, max_flagged: float) -> tuple[Threshold
     """Search the contradiction bars, then the agreement bars (module doc)."""
     contra_points = []
     best = None
-    for bar, corroborate in itertools.product(GRID[4:], GRID[:9]):
-        t = replace(DEFAULT_THRESHOLDS, contradiction=bar, possible=max(0.2, round(bar - 0.2, 2)), corroborate=corroborate)
+    for bar, corroborate, same, veto in itertools.product(GRID[4:], GRID[:9], GRID[4:] + [1.01], [0.7, 0.8, 0.9]):
+        t = replace(DEFAULT_THRESHOLDS, contradiction=bar, possible=max(0.2, round(bar - 0.2, 2)), corroborate=corroborate,
+                    same_statement=same, neutral_veto=veto)
         m = verdict_metrics(gold, labels_for(ev, t))
-        point = {"contradiction": bar, "corroborate": corroborate, **m}
+        point = {"contradiction": bar, "corroborate": corroborate, "same_statement": same, "neutral_veto": veto, **m}
         contra_points.append(point)
         p, r, f = m["contradiction_precision"] or 0.0, m["contradiction_recall"] or 0.0, m["compatible_flagged"] or 0.0
         # The precision target first; where no setting reaches it, the most precise one.
@@ -105,11 +106,14 @@ def plot(contra_points, agree_points, chosen: Thresholds, path: Path) -> None:
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))
     for corroborate in sorted({p["corroborate"] for p in contra_points}):
-        pts = sorted((p for p in contra_points if p["corroborate"] == corroborate), key=lambda p: p["contradiction"])
+        pts = sorted((p for p in contra_points if p["corroborate"] == corroborate and p["same_statement"] == chosen.same_statement
+                      and p["neutral_veto"] == chosen.neutral_veto),
+                     key=lambda p: p["contradiction"])
         style = "-o" if corroborate == chosen.corroborate else ":"
         ax1.plot([p["contradiction_recall"] or 0 for p in pts], [p["contradiction_precision"] or 0 for p in pts], style,
                  markersize=3, label=f"corroborate {corroborate:.2f}" if corroborate == chosen.corroborate else None, alpha=0.8)
-    sel = [p for p in contra_points if p["contradiction"] == chosen.contradiction and p["corroborate"] == chosen.corroborate]
+    sel = [p for p in contra_points if p["contradiction"] == chosen.contradiction and p["corroborate"] == chosen.corroborate
+           and p["same_statement"] == chosen.same_statement and p["neutral_veto"] == chosen.neutral_veto]
     if sel:
         ax1.plot(sel[0]["contradiction_recall"], sel[0]["contradiction_precision"], "r*", markersize=14,
                  label=f"chosen: NLI bar {chosen.contradiction:.2f}, corroborate {chosen.corroborate:.2f}")
@@ -154,9 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(rows)} dev pairs; NLI {args.nli_model or args.nli}")
     print(f"current Thresholds: {DEFAULT_THRESHOLDS}\n  {before}")
     print(f"chosen  Thresholds: {chosen}\n  {after}")
-    print("\ncontradiction bar points at the chosen corroboration (dev split, tuned on):")
+    print(f"\ncontradiction bar points at the chosen corroboration and same-statement bar ({chosen.same_statement:.2f}; dev split, tuned on):")
     print("| NLI bar | precision | recall | compatible flagged |\n|---|---|---|---|")
-    for p in sorted((p for p in contra_points if p["corroborate"] == chosen.corroborate), key=lambda p: p["contradiction"]):
+    for p in sorted((p for p in contra_points if p["corroborate"] == chosen.corroborate and p["same_statement"] == chosen.same_statement
+                      and p["neutral_veto"] == chosen.neutral_veto),
+                    key=lambda p: p["contradiction"]):
         print(f"| {p['contradiction']:.2f} | {p['contradiction_precision'] or 0:.2f} | {p['contradiction_recall'] or 0:.2f} | "
               f"{p['compatible_flagged'] or 0:.2f} |")
     print("\nagreement settings on the Pareto front (dev split, tuned on):")

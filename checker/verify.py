@@ -72,10 +72,17 @@ class Thresholds:
     entailment: float = 0.95
     #: ... and in the other (entailment both ways: a summary entails its source only weakly).
     entailment_other: float = 0.20
-    #: Entailment that, with a structured agreement, makes an agreement.
+    #: Entailment in the weaker direction that, with a structured agreement, makes an agreement.
     support: float = 0.20
     #: No agreement while ``c`` (contradiction over both directions) reaches this.
     agreement_max_contradiction: float = 0.50
+    #: Entailment (stronger direction) from which the model reads two claims as one statement:
+    #: then opposite outcome words in them ("dismissed" / "stattgegeben") are a contradiction.
+    same_statement: float = 0.50
+    #: A conflict of figures alone ("150 Menschen" / "13 Menschen") where the NLI model reads
+    #: the claims as unrelated (neutral at least this in each direction scored) is only a
+    #: possible contradiction: two counts of one noun are as often two events as one.
+    neutral_veto: float = 0.80
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -230,6 +237,7 @@ def decide(
     nli_dict = None
     c = e_fwd = e_back = 0.0
     nli_line: list[str] = []
+    ab = ba_or_ab = None
     if scores is not None:
         ab, ba = scores
         ba_or_ab = ba if ba is not None else ab  # b→a is skipped only when a→b shows nothing (REVERSE_MIN)
@@ -248,7 +256,15 @@ def decide(
             similarity=similarity,
         )
 
-    # 1. A confident slot conflict decides, even against NLI entailment.
+    # 1. A confident slot conflict decides, even against NLI entailment; a conflict of figures
+    #    alone not against a confident NLI "unrelated".
+    checks_in_conflict = {f.check for f in cmp.findings if f.kind == "conflict"}
+    if conflict >= CHECKS_DECISIVE and scores is not None and checks_in_conflict <= {"count"} and c < t.corroborate:
+        neutral = min(ab["neutral"], ba_or_ab["neutral"])
+        if neutral >= t.neutral_veto:
+            why = (f"possible contradiction: the figures differ, but the NLI model reads the claims as unrelated "
+                   f"(neutral {neutral:.2f}): two events, or one?")
+            return verdict(Verdict.CONTRADICTS, min(0.3 + 0.2 * conflict, 0.4999), [why] + conflicts + nli_line + notes, ("checks", "nli"))
     if conflict >= CHECKS_DECISIVE:
         extra = []
         if scores is not None and e_fwd >= t.entailment:
@@ -265,6 +281,14 @@ def decide(
         # 3. Weak slot conflict (an opposite outcome word, a negation on one side only ...) corroborated by NLI.
         if conflict > 0 and c >= t.corroborate:
             return verdict(Verdict.CONTRADICTS, _noisy_or(conflict, c), conflicts + nli_line + notes, ("checks", "nli"))
+        # 3b. Opposite outcome words in two claims the model reads as one statement: the model
+        # entails across words it does not know as opposites, so its entailment says "same
+        # event" here and the outcome words say which way it went. Other facts of one story
+        # ("imports rose" / "exports fell") read as neutral and stay out.
+        flipped = max((f.confidence for f in cmp.findings if f.kind == "conflict" and f.check.startswith("outcome:")), default=0.0)
+        if flipped and e_fwd >= t.same_statement:
+            why = f"the NLI model reads both as one statement (entailment {e_fwd:.2f}), with opposite outcomes"
+            return verdict(Verdict.CONTRADICTS, _noisy_or(flipped, 0.5 * e_fwd), conflicts + [why] + nli_line + notes, ("checks", "nli"))
         # 4. NLI alone, guarded: not where a slot agrees, the times differ or the actors do.
         if c >= t.possible:
             if support > 0 or cmp.timeline or disjoint_actors:
@@ -280,10 +304,10 @@ def decide(
                 return verdict(Verdict.CONTRADICTS, min(score, 0.4999), [why] + nli_line + conflicts + notes, ("nli",))
         # 5. Agreement: never with a conflict of value, polarity or outcome, nor with NLI contradiction either way.
         if conflict == 0 and c < t.agreement_max_contradiction:
-            if support > 0 and e_fwd >= t.support:
+            # Entailment both ways, always: a structured agreement lowers the bar, but a figure in
+            # common ("three suspects") says nothing about the rest of the claim.
+            if support > 0 and e_back >= t.support:
                 return verdict(Verdict.AGREES, _noisy_or(support, e_fwd), supports + nli_line + notes, ("checks", "nli"))
-            if support >= CHECKS_DECISIVE:
-                return verdict(Verdict.AGREES, support, supports + nli_line + notes, ("checks",))
             if e_fwd >= t.entailment and e_back >= t.entailment_other:
                 return verdict(Verdict.AGREES, e_fwd, nli_line + supports + notes, ("nli",))
         elif conflict == 0 and (support > 0 or e_fwd >= t.entailment):

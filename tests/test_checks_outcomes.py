@@ -14,6 +14,10 @@ def _cmp(a, la, b, lb):
     ("Die Exporte sind im März gestiegen.", "de", "Exports fell in March.", "en"),
     ("The strike was called off on Monday.", "en", "The strike continued on Monday.", "en"),
     ("Der Angeklagte wurde freigesprochen.", "de", "The defendant was convicted.", "en"),
+    ("Siemens hired 2,000 workers last year.", "en", "Siemens entließ im vergangenen Jahr 2.000 Mitarbeiter.", "de"),
+    ("Der Minister gestand den Fehler ein.", "de", "The minister denied the mistake.", "en"),
+    ("The journalist was released on Tuesday.", "en", "Der Journalist wurde am Dienstag festgenommen.", "de"),
+    ("The city banned diesel cars.", "en", "Die Stadt erlaubte Dieselautos.", "de"),
 ])
 def test_checks_outcomes_opposite_words_conflict(a, la, b, lb):
     found = [f for f in _cmp(a, la, b, lb).findings if f.check.startswith("outcome:")]

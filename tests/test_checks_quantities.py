@@ -70,3 +70,10 @@ def test_checks_quantities_rank_direction_german_compound_and_genitive():
 def test_checks_quantities_second_place_without_owner():
     ranks = extract_ranks("Although China is Vietnam's most important economic partner, the US will come in second place.", "en")
     assert [(r.rank, r.role, r.subject, r.of) for r in ranks] == [(1, "economic_partner", "CHN", "VNM"), (2, "place", "USA", None)]
+
+
+def test_german_bare_number_counts_the_noun_after_its_adjectives():
+    a = extract_quantities("Am Freitag haben 1,3 Millionen deutsche Bundesbürger ein Paket verschickt.", "de")
+    b = extract_quantities("Am Freitag haben 130.000 Bundesbürger ein Paket verschickt.", "de")
+    assert [q.unit for q in a] == [q.unit for q in b] == ["citizens"]
+    assert extract_quantities("Er kaufte 3 rote Äpfel.", "de")[0].noun == "äpfel"

@@ -251,3 +251,48 @@ def test_verify_opposite_outcome_with_nli_support_contradicts_not_agrees():
 
     v = compare_texts("The court upheld the ruling against the mayor.", "The court overturned the ruling against the mayor.", RuleNli())
     assert v.label is not Verdict.AGREES
+
+
+def test_verify_opposite_outcome_in_what_nli_reads_as_one_statement_contradicts():
+    from checker.checks.compare import Comparison
+    from checker.records import Finding
+    from checker.verify import DEFAULT_THRESHOLDS, decide
+
+    t = DEFAULT_THRESHOLDS
+    flipped = Comparison((Finding("outcome:decision", "conflict", "opposite decision: 'dismissed' vs 'stattgegeben'", 0.6),))
+    e = min(1.0, t.same_statement + 0.05)
+    same = decide("a", "b", flipped, (_probs(e, 1 - e, 0.0), _probs(e, 1 - e, 0.0)))
+    assert same.label is Verdict.CONTRADICTS and same.score >= 0.5
+    assert any("one statement" in r for r in same.reasons)
+    # the model reads the two as different facts ("imports rose" / "exports fell"): no finding
+    apart = decide("a", "b", flipped, (_probs(0.05, 0.95, 0.0), _probs(0.05, 0.95, 0.0)))
+    assert apart.label is Verdict.UNRELATED
+
+
+def test_verify_figures_alone_against_confident_nli_neutral_are_a_possible_contradiction():
+    from checker.checks.compare import Comparison
+    from checker.records import Finding
+    from checker.verify import CHECKS_DECISIVE, DEFAULT_THRESHOLDS, decide
+
+    n = min(1.0, DEFAULT_THRESHOLDS.neutral_veto + 0.05)
+    count = Comparison((Finding("count", "conflict", "people: 150 Menschen vs 13 Menschen", CHECKS_DECISIVE + 0.05),))
+    v = decide("a", "b", count, (_probs(1 - n, n, 0.0), _probs(1 - n, n, 0.0)))
+    assert v.label is Verdict.CONTRADICTS and v.score < 0.5
+    assert v.reasons[0].startswith("possible contradiction: the figures differ")
+    # the same conflict stands where NLI does not read them as unrelated, and a date conflict always
+    assert decide("a", "b", count, (_probs(0.6, 0.4, 0.0), _probs(0.6, 0.4, 0.0))).score >= CHECKS_DECISIVE
+    date = Comparison((Finding("time", "conflict", "date: 3 June vs 5 June", CHECKS_DECISIVE + 0.05),))
+    assert decide("a", "b", date, (_probs(1 - n, n, 0.0), _probs(1 - n, n, 0.0))).score >= CHECKS_DECISIVE
+
+
+def test_verify_agreement_needs_entailment_both_ways_even_with_a_figure_in_common():
+    from checker.checks.compare import Comparison
+    from checker.records import Finding
+    from checker.verify import DEFAULT_THRESHOLDS, decide
+
+    t = DEFAULT_THRESHOLDS
+    common = Comparison((Finding("count", "support", "suspects: Drei Verdächtige vs Three suspects", 0.8),))
+    one_way = decide("a", "b", common, (_probs(0.9, 0.1, 0.0), _probs(max(0.0, t.support - 0.1), 0.9, 0.0)))
+    assert one_way.label is not Verdict.AGREES
+    both = decide("a", "b", common, (_probs(0.9, 0.1, 0.0), _probs(t.support + 0.1, 0.9 - t.support, 0.0)))
+    assert both.label is Verdict.AGREES

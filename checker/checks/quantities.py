@@ -218,6 +218,19 @@ def _nearest(matches: Sequence[Match], pos: int, clause: tuple[int, int]) -> Mat
     return min(inside, key=lambda m: abs(m.start - pos), default=None)
 
 
+def _counted_word(toks: Sequence[Token], end: int, function: set[str], lang: str) -> str | None:
+    """The word a bare number counts, when no lexicon noun names it: the next word, or in
+    German the first capitalised one within ``_NOUN_WINDOW`` words after lower-case
+    adjectives ("1,3 Millionen deutsche Bundesbürger" -> "bundesbürger")."""
+    for k in range(end, min(len(toks), end + _NOUN_WINDOW)):
+        tok = toks[k]
+        if tok.kind != "word" or tok.norm in function:
+            return None
+        if lang != "de" or tok.text[:1].isupper():
+            return tok.norm
+    return None
+
+
 def find_quantities(sent: Sentence, lexicon: Lexicon, skip: set[int] = frozenset()) -> list[Quantity]:  # type: ignore[assignment]
     """Numbers in ``sent`` with unit, counted noun, measure, approximation and trend.
 
@@ -275,8 +288,8 @@ def find_quantities(sent: Sentence, lexicon: Lexicon, skip: set[int] = frozenset
         if noun_match is not None and not any(toks[k].text in ",;:." for k in range(end, noun_match.start)):
             noun_key = noun_match.key
             end = max(end, noun_match.end)
-        elif end < len(toks) and toks[end].kind == "word" and toks[end].norm not in function and unit is None:
-            fallback = toks[end].norm
+        elif unit is None:
+            fallback = _counted_word(toks, end, function, sent.lang)
         approx_match = approx_by_end.get(start)
         clause = sent.clause_of(i)
         measure = _nearest(measures, i, clause)
