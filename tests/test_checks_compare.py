@@ -217,3 +217,13 @@ def test_checks_compare_the_same_figures_written_differently_support():
     c = _cmp("Howie was ordered to pay £90 in costs and a £100 surcharge.", "en",
              "Howie was ordered to pay £90 in costs and a £120 surcharge.", "en")
     assert c.support == 0
+
+
+def test_two_plans_of_one_thing_compare_their_figures_a_plan_and_a_possibility_do_not():
+    def conflicts(a, la, b, lb):
+        cmp = compare_slots(extract_slots(a, la, source="A"), extract_slots(b, lb, source="B"))
+        return [f for f in cmp.findings if f.check == "count" and f.kind == "conflict"]
+
+    assert conflicts("The city will build 300 flats by 2025.", "en", "Die Stadt soll bis 2025 450 Wohnungen bauen.", "de")
+    assert not conflicts("The city may build 300 flats by 2025.", "en", "The city will build 450 flats by 2025.", "en")
+    assert not conflicts("The city built 300 flats in 2025.", "en", "The city will build 450 flats in 2025.", "en")

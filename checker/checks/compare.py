@@ -478,6 +478,12 @@ def _fits(x: Quantity, y: Quantity) -> bool:
     return abs(x.value - y.value) / scale <= tol
 
 
+def _planned(q: Quantity, lexicon: Lexicon) -> bool:
+    """The number is hedged only by words of a plan or forecast ("will build 300 flats")."""
+    plans = set(lexicon.words("hedges", "plans"))
+    return q.polarity.hedged and bool(q.polarity.cues) and all(c.lower() in plans for c in q.polarity.cues)
+
+
 def _qty_text(q: Quantity) -> str:
     return q.text.strip() or f"{q.value:g}"
 
@@ -500,8 +506,10 @@ def _compare_quantities(bld: _Builder) -> None:
             # measure, two positions belong to two sequences as often as to one (two matches).
             if qa.kind == "ordinal" and not (qa.measure and qb.measure):
                 continue
-            if qa.polarity.hedged or qb.polarity.hedged or qa.polarity.negated or qb.polarity.negated:
+            if qa.polarity.negated or qb.polarity.negated:
                 continue
+            if (qa.polarity.hedged or qb.polarity.hedged) and not (_planned(qa, bld.lexicon) and _planned(qb, bld.lexicon)):
+                continue  # a fact against a possibility; two plans of one thing ("will build") do compare
             if qa.measure and qb.measure and qa.measure != qb.measure:
                 continue
             # Two numbers of one unit in a claim ("from 5% to 8%"): which one to compare is unclear.
