@@ -45,3 +45,20 @@ def test_checks_roles_swapped_parties_conflict_but_coordination_does_not():
     assert found and found[0].kind == "conflict" and found[0].confidence < 0.7
     assert not [f for f in _cmp("Die USA haben 1995 Beziehungen zu Vietnam aufgenommen.", "de",
                                 "In 1995, Vietnam and the US restored relations.", "en").findings if f.check == "roles"]
+
+
+@pytest.mark.parametrize("a,la,b,lb", [
+    ("Franka Dietzsch gewinnt in Helsinki die Goldmedaille im Diskuswerfen.", "de", "Franka Dietzsch won the silver medal in Helsinki.", "en"),
+    ("Dominic Thiem steht in Buenos Aires im Halbfinale.", "de", "Dominic Thiem is into the final in Buenos Aires.", "en"),
+    ("Tomohiro Iseda ist Weltmeister im Kopfrechnen.", "de", "Tomohiro Iseda wurde bei der Weltmeisterschaft nur Zweiter.", "de"),
+])
+def test_checks_placings_another_place_of_one_family_conflicts(a, la, b, lb):
+    found = [f for f in _cmp(a, la, b, lb).findings if f.check.startswith("outcome:")]
+    assert found and found[0].kind == "conflict" and found[0].confidence < 0.7
+
+
+def test_checks_placings_same_place_or_several_places_do_not_conflict():
+    assert not _cmp("She won the gold medal.", "en", "Sie holte die Goldmedaille.", "de").findings
+    # the semi-final won, to reach the final: two stages on one side
+    assert not [f for f in _cmp("He won in the semi-final and is now in the final.", "en", "Er steht im Finale.", "de").findings
+                if f.check.startswith("outcome:")]

@@ -628,6 +628,7 @@ def compare_slots(a: ClaimSlots, b: ClaimSlots, lexicon: Lexicon | None = None) 
     _compare_quantities(bld)
     _compare_ranks(bld)
     _compare_outcome_words(bld)
+    _compare_placings(bld)
     _compare_polarity(bld)
     _compare_roles(bld)
     _compare_contests(bld)
@@ -684,6 +685,43 @@ def _compare_outcome_words(bld: _Builder) -> None:
             word_a, word_b = next(iter(pa[group].values())), next(iter(pb[group].values()))
             bld.add(f"outcome:{group}", "conflict",
                     f"opposite {label}: '{word_a}' ({a.source}) vs '{word_b}' ({b.source})", OUTCOME_CONFIDENCE)
+
+
+_PLACE_WORD = re.compile(r"\w+(?:-\w+)*", re.UNICODE)
+
+
+@functools.lru_cache(maxsize=65536)
+def _placings(text: str, lexicon: Lexicon) -> dict[str, dict[str, str]]:
+    """Placing family -> place -> the first phrase of that place found in ``text`` (lexicon ``placings``)."""
+    padded = " " + " ".join(_PLACE_WORD.findall(text.lower())) + " "
+    found: dict[str, dict[str, str]] = {}
+    for family, record in lexicon.table("placings").items():
+        for place, phrases in record["places"].items():
+            phrase = next((p for p in phrases if f" {p.lower()} " in padded), None)
+            if phrase:
+                found.setdefault(family, {})[place] = phrase
+    # German ordinals as nouns are places ("wurde in Berlin nur Zweiter"); before a capitalised
+    # noun they are adjectives ("Zweiter Weltkrieg"), at the start of the sentence either.
+    if "place" in lexicon.table("placings"):
+        for value, names in lexicon.table("ordinals").items():
+            for name in names:
+                noun = name[:1].upper() + name[1:]
+                if re.search(rf"(?<=\s){noun}r?(?![\w-])(?!\s+[A-ZÄÖÜ])", text):
+                    found.setdefault("place", {}).setdefault(str(int(float(value))), noun)
+    return found
+
+
+def _compare_placings(bld: _Builder) -> None:
+    a, b = bld.a, bld.b
+    if a.polarity.negated or b.polarity.negated or a.polarity.hedged or b.polarity.hedged:
+        return
+    pa, pb = _placings(a.text, bld.lexicon), _placings(b.text, bld.lexicon)
+    for family in sorted(set(pa) & set(pb)):
+        if len(pa[family]) == 1 and len(pb[family]) == 1 and set(pa[family]) != set(pb[family]):
+            label = bld.lexicon.table("placings")[family].get("label", family)
+            word_a, word_b = next(iter(pa[family].values())), next(iter(pb[family].values()))
+            bld.add(f"outcome:{family}", "conflict", f"another {label}: '{word_a}' ({a.source}) vs '{word_b}' ({b.source})",
+                    OUTCOME_CONFIDENCE)
 
 
 #: Two parties named in opposite order ("A beat B" / "B beat A"): weak, since a passive

@@ -62,6 +62,7 @@ _RECORD_FIELDS: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
     },
     "objects": {"label": (str, False), "names": (list, True), "parent": (str, False)},
     "outcomes": {"label": (str, False), "yes": (list, True), "no": (list, True)},
+    "placings": {"label": (str, False), "places": (dict, True)},
 }
 _NESTED_WORDLISTS = {"scales"}  # lang -> {number -> list}
 _RUNG_FIELDS = {"rank": (int, True), "label": (str, False), "names": (list, True)}
