@@ -281,13 +281,15 @@ def decide(
         # 3. Weak slot conflict (an opposite outcome word, a negation on one side only ...) corroborated by NLI.
         if conflict > 0 and c >= t.corroborate:
             return verdict(Verdict.CONTRADICTS, _noisy_or(conflict, c), conflicts + nli_line + notes, ("checks", "nli"))
-        # 3b. Opposite outcome words in two claims the model reads as one statement: the model
-        # entails across words it does not know as opposites, so its entailment says "same
-        # event" here and the outcome words say which way it went. Other facts of one story
-        # ("imports rose" / "exports fell") read as neutral and stay out.
-        flipped = max((f.confidence for f in cmp.findings if f.kind == "conflict" and f.check.startswith("outcome:")), default=0.0)
+        # 3b. Opposite outcome words (or one figure that differs among matching ones) in two
+        # claims the model reads as one statement: the model entails across words it does not
+        # know as opposites, so its entailment says "same event" here and the outcome words say
+        # which way it went. Other facts of one story ("imports rose" / "exports fell") read as
+        # neutral and stay out.
+        flipped = max((f.confidence for f in cmp.findings if f.kind == "conflict"
+                       and (f.check.startswith("outcome:") or f.check == "figures")), default=0.0)
         if flipped and e_fwd >= t.same_statement:
-            why = f"the NLI model reads both as one statement (entailment {e_fwd:.2f}), with opposite outcomes"
+            why = f"the NLI model reads both as one statement (entailment {e_fwd:.2f}), with another outcome or figure"
             return verdict(Verdict.CONTRADICTS, _noisy_or(flipped, 0.5 * e_fwd), conflicts + [why] + nli_line + notes, ("checks", "nli"))
         # 4. NLI alone, guarded: not where a slot agrees, the times differ or the actors do.
         if c >= t.possible:

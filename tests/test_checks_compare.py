@@ -227,3 +227,18 @@ def test_two_plans_of_one_thing_compare_their_figures_a_plan_and_a_possibility_d
     assert conflicts("The city will build 300 flats by 2025.", "en", "Die Stadt soll bis 2025 450 Wohnungen bauen.", "de")
     assert not conflicts("The city may build 300 flats by 2025.", "en", "The city will build 450 flats by 2025.", "en")
     assert not conflicts("The city built 300 flats in 2025.", "en", "The city will build 450 flats in 2025.", "en")
+
+
+def test_one_figure_differing_among_matching_ones_is_a_weak_conflict_across_languages():
+    def figures(a, la, b, lb):
+        cmp = compare_slots(extract_slots(a, la, source="A"), extract_slots(b, lb, source="B"))
+        return [f for f in cmp.findings if f.check == "figures"]
+
+    found = figures("Die Polizei nahm 3 Verdächtige fest und stellte 8 Tonnen Marihuana und 150 Kilogramm Kokain sicher.", "de",
+                    "Police arrested 3 suspects and seized 8 tonnes of marijuana and 15 kilograms of cocaine.", "en")
+    assert found and found[0].kind == "conflict" and found[0].confidence < CHECKS_DECISIVE
+    assert not figures("Police arrested 3 suspects and seized 8 tonnes.", "en", "Police arrested 3 suspects and seized 8 tonnes.", "en")
+    # two figures differ: another event, not one changed value
+    assert not figures("Police arrested 3 suspects and seized 8 tonnes.", "en", "Police arrested 5 suspects and seized 2 tonnes.", "en")
+    # one sum in two currencies is a conversion, not another figure
+    assert not figures("The deal is worth £600m, 76% of $1.13bn.", "en", "The deal is worth $639m, 76% of $1.13bn.", "en")

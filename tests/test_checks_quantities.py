@@ -77,3 +77,8 @@ def test_german_bare_number_counts_the_noun_after_its_adjectives():
     b = extract_quantities("Am Freitag haben 130.000 Bundesbürger ein Paket verschickt.", "de")
     assert [q.unit for q in a] == [q.unit for q in b] == ["citizens"]
     assert extract_quantities("Er kaufte 3 rote Äpfel.", "de")[0].noun == "äpfel"
+
+
+def test_cardinal_words_are_not_read_as_the_nearby_ordinal():
+    assert [(q.value, q.kind) for q in extract_quantities("Police seized eight tonnes, the eighth haul this year.", "en")][:2] == [
+        (8.0, "cardinal"), (8.0, "ordinal")]

@@ -548,6 +548,40 @@ def _compare_quantities(bld: _Builder) -> None:
     _same_figures(bld, keys_a, keys_b)
 
 
+#: One figure differs where all the others of two claims agree: weak alone (a table row of
+#: another year looks the same); with the NLI model's support, or where it reads the claims
+#: as one statement, a contradiction (checker/verify.py).
+FIGURES_CONFLICT = 0.6
+
+
+def _figures(slots: ClaimSlots) -> list[Quantity]:
+    """The claim's cardinal figures in order, without bare years (1900-2100 without a unit)."""
+    return [q for q in slots.quantities if q.kind == "cardinal" and not q.inherited
+            and not (q.unit is None and q.value.is_integer() and 1900 <= q.value <= 2100)]
+
+
+def _compare_figure_lists(bld: _Builder) -> None:
+    """Two claims with the same number of figures (at least two), all equal in order but one:
+    "3 suspects, 8 tonnes, 150 kilograms" / "three suspects, eight tonnes, 1.5 tonnes". Works
+    across languages, where the words the figures count are not comparable."""
+    if any(f.check == "count" and f.kind == "conflict" for f in bld.findings.values()):
+        return
+    xs, ys = _figures(bld.a), _figures(bld.b)
+    if len(xs) < 2 or len(xs) != len(ys) or len(xs) > 8:
+        return
+    if any(q.polarity.negated or q.polarity.hedged for q in xs + ys):
+        return
+    differ = [(x, y) for x, y in zip(xs, ys) if not _fits(x, y)]
+    if len(differ) != 1:
+        return
+    x, y = differ[0]
+    if x.unit and y.unit and x.unit != y.unit:
+        return  # "£600m" / "$639m": one sum in two currencies
+    same = ", ".join(_qty_text(q) for q in xs if q is not x)
+    bld.add("figures", "conflict", f"one figure differs: {_qty_text(x)} ({bld.a.source}) vs {_qty_text(y)} ({bld.b.source}); "
+            f"the others agree ({same})", FIGURES_CONFLICT)
+
+
 def _same_figures(bld: _Builder, keys_a: list[str | None], keys_b: list[str | None]) -> None:
     """All figures of one unit are the same in both claims ("90 £ ... 100 £" / "ninety pounds
     ... £100"; "must pay 1.47m yuan" / "ordered to pay 1,470,000 yuan"): support, which the
@@ -626,6 +660,7 @@ def compare_slots(a: ClaimSlots, b: ClaimSlots, lexicon: Lexicon | None = None) 
     _compare_levels(bld)
     _compare_statuses(bld)
     _compare_quantities(bld)
+    _compare_figure_lists(bld)
     _compare_ranks(bld)
     _compare_outcome_words(bld)
     _compare_placings(bld)

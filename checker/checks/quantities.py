@@ -143,7 +143,7 @@ class _NumberReader:
             ):
                 return value, i + 2, "ordinal"
             return value, i + 1, "cardinal"
-        if i in self.ordinals:
+        if i in self.ordinals and i not in self.cardinals:  # the ordinal look-up is fuzzy: "eight" is near "eighth"
             om = self.ordinals[i]
             return float(om.key), om.end, "ordinal"
         if i in self.cardinals or (tok.kind == "word" and self.sent.lang == "de"):
