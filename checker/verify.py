@@ -310,6 +310,10 @@ def decide(
             # common ("three suspects") says nothing about the rest of the claim.
             if support > 0 and e_back >= t.support:
                 return verdict(Verdict.AGREES, _noisy_or(support, e_fwd), supports + nli_line + notes, ("checks", "nli"))
+            # ... except where a check matches the claim's relation itself (same actors, relation
+            # and time: "diplomatic relations established in 1995"), which a figure never does.
+            if support >= CHECKS_DECISIVE:
+                return verdict(Verdict.AGREES, support, supports + nli_line + notes, ("checks",))
             if e_fwd >= t.entailment and e_back >= t.entailment_other:
                 return verdict(Verdict.AGREES, e_fwd, nli_line + supports + notes, ("nli",))
         elif conflict == 0 and (support > 0 or e_fwd >= t.entailment):

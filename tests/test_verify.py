@@ -291,8 +291,11 @@ def test_verify_agreement_needs_entailment_both_ways_even_with_a_figure_in_commo
     from checker.verify import DEFAULT_THRESHOLDS, decide
 
     t = DEFAULT_THRESHOLDS
-    common = Comparison((Finding("count", "support", "suspects: Drei Verdächtige vs Three suspects", 0.8),))
+    common = Comparison((Finding("count", "support", "suspects: Drei Verdächtige vs Three suspects", 0.6),))
     one_way = decide("a", "b", common, (_probs(0.9, 0.1, 0.0), _probs(max(0.0, t.support - 0.1), 0.9, 0.0)))
     assert one_way.label is not Verdict.AGREES
     both = decide("a", "b", common, (_probs(0.9, 0.1, 0.0), _probs(t.support + 0.1, 0.9 - t.support, 0.0)))
     assert both.label is Verdict.AGREES
+    # a check that matched the relation itself (same actors, status and time) is the exception
+    relation = Comparison((Finding("status", "support", "diplomatic relations: established (1995) vs established (1995)", 0.75),))
+    assert decide("a", "b", relation, (_probs(0.0, 0.4, 0.6), _probs(0.0, 0.95, 0.05))).label is Verdict.AGREES
