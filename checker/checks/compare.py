@@ -478,10 +478,21 @@ def _fits(x: Quantity, y: Quantity) -> bool:
     return abs(x.value - y.value) / scale <= tol
 
 
+def _plan_only(polarity, lexicon: Lexicon) -> bool:
+    """Hedged only by words of a plan or forecast ("will build 300 flats", "will now go ahead")."""
+    plans = set(lexicon.words("hedges", "plans"))
+    return polarity.hedged and bool(polarity.cues) and all(c.lower() in plans for c in polarity.cues if c != "?") \
+        and "?" not in polarity.cues
+
+
 def _planned(q: Quantity, lexicon: Lexicon) -> bool:
     """The number is hedged only by words of a plan or forecast ("will build 300 flats")."""
-    plans = set(lexicon.words("hedges", "plans"))
-    return q.polarity.hedged and bool(q.polarity.cues) and all(c.lower() in plans for c in q.polarity.cues)
+    return _plan_only(q.polarity, lexicon)
+
+
+def _possible(slots: ClaimSlots, lexicon: Lexicon) -> bool:
+    """The claim states a possibility, question or condition (a plan is a statement too)."""
+    return slots.polarity.hedged and not _plan_only(slots.polarity, lexicon)
 
 
 def _qty_text(q: Quantity) -> str:
@@ -711,8 +722,8 @@ def _outcome_poles(text: str, lexicon: Lexicon) -> dict[str, dict[str, str]]:
 
 def _compare_outcome_words(bld: _Builder) -> None:
     a, b = bld.a, bld.b
-    if a.polarity.negated or b.polarity.negated or a.polarity.hedged or b.polarity.hedged:
-        return  # a negation or a forecast changes what the word says; the negation check decides
+    if a.polarity.negated or b.polarity.negated or _possible(a, bld.lexicon) or _possible(b, bld.lexicon):
+        return  # a negation or a possibility changes what the word says; the negation check decides
     pa, pb = _outcome_poles(a.text, bld.lexicon), _outcome_poles(b.text, bld.lexicon)
     for group in sorted(set(pa) & set(pb)):
         if len(pa[group]) == 1 and len(pb[group]) == 1 and set(pa[group]) != set(pb[group]):
@@ -748,7 +759,7 @@ def _placings(text: str, lexicon: Lexicon) -> dict[str, dict[str, str]]:
 
 def _compare_placings(bld: _Builder) -> None:
     a, b = bld.a, bld.b
-    if a.polarity.negated or b.polarity.negated or a.polarity.hedged or b.polarity.hedged:
+    if a.polarity.negated or b.polarity.negated or _possible(a, bld.lexicon) or _possible(b, bld.lexicon):
         return
     pa, pb = _placings(a.text, bld.lexicon), _placings(b.text, bld.lexicon)
     for family in sorted(set(pa) & set(pb)):
