@@ -242,3 +242,17 @@ def test_one_figure_differing_among_matching_ones_is_a_weak_conflict_across_lang
     assert not figures("Police arrested 3 suspects and seized 8 tonnes.", "en", "Police arrested 5 suspects and seized 2 tonnes.", "en")
     # one sum in two currencies is a conversion, not another figure
     assert not figures("The deal is worth £600m, 76% of $1.13bn.", "en", "The deal is worth $639m, 76% of $1.13bn.", "en")
+
+
+def test_one_actor_replaced_where_the_others_agree_is_a_weak_conflict():
+    def actor(a, la, b, lb):
+        cmp = compare_slots(extract_slots(a, la, source="A"), extract_slots(b, lb, source="B"))
+        return [f for f in cmp.findings if f.check == "actor"]
+
+    found = actor("Anna Berger will lead Austria against Sweden in Vienna.", "en",
+                  "Maria Huber wird Österreich in Wien gegen Schweden anführen.", "de")
+    assert found and found[0].kind == "conflict" and found[0].confidence < CHECKS_DECISIVE
+    # the same people, or one name written two ways, or only one name in common: nothing
+    assert not actor("Anna Berger will lead Austria against Sweden.", "en", "Anna Berger wird Österreich gegen Schweden anführen.", "de")
+    assert not actor("Julia Timoschenko traf Putin in Moskau.", "de", "Julia Tymoshenko met Putin in Moscow.", "en")
+    assert not actor("Anna Berger met Putin.", "en", "Maria Huber met Putin.", "en")

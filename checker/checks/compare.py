@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from rapidfuzz import fuzz
+
 from ..records import Finding
 from .actors import relate, same_name
 from .lexicon import Lexicon, default_lexicon
@@ -677,6 +679,7 @@ def compare_slots(a: ClaimSlots, b: ClaimSlots, lexicon: Lexicon | None = None) 
     _compare_placings(bld)
     _compare_polarity(bld)
     _compare_roles(bld)
+    _compare_actor_swap(bld)
     _compare_contests(bld)
     _compare_series(bld)
     _compare_dates(bld)
@@ -768,6 +771,33 @@ def _compare_placings(bld: _Builder) -> None:
             word_a, word_b = next(iter(pa[family].values())), next(iter(pb[family].values()))
             bld.add(f"outcome:{family}", "conflict", f"another {label}: '{word_a}' ({a.source}) vs '{word_b}' ({b.source})",
                     OUTCOME_CONFIDENCE)
+
+
+#: One actor replaced where the others agree ("Ryan Giggs will captain Wales against Hungary in
+#: Cardiff" / "Craig Bellamy will captain Wales ..."): weak alone (two people can do the same
+#: thing), a contradiction with the NLI model's support or a same-statement reading.
+ACTOR_SWAP_CONFIDENCE = 0.6
+
+
+def _compare_actor_swap(bld: _Builder) -> None:
+    a, b = bld.a, bld.b
+    if a.polarity.negated != b.polarity.negated:
+        return  # the negation check decides
+
+    def mentions(slots: ClaimSlots) -> dict[str, ActorMention]:
+        # a capitalised first word alone is as often no name ("Allein", "Laut") as one
+        return {m.id: m for m in slots.actors if not (m.kind == "name" and m.span == (0, 1))}
+
+    xs, ys = mentions(a), mentions(b)
+    only_a = [x for x in xs if not any(same_name(x, y) for y in ys)]
+    only_b = [y for y in ys if not any(same_name(x, y) for x in xs)]
+    shared = len(xs) - len(only_a)
+    if len(only_a) == 1 and len(only_b) == 1 and shared >= 2:
+        x, y = xs[only_a[0]], ys[only_b[0]]
+        if x.kind == "name" and y.kind == "name" and fuzz.partial_ratio(x.surface.lower(), y.surface.lower()) >= NAME_SIMILARITY:
+            return  # one name written two ways ("Timoschenko" / "Tymoshenko")
+        bld.add("actor", "conflict", f"another actor: {x.surface} ({a.source}) vs {y.surface} ({b.source}); "
+                f"the other {shared} agree", ACTOR_SWAP_CONFIDENCE)
 
 
 #: Two parties named in opposite order ("A beat B" / "B beat A"): weak, since a passive
