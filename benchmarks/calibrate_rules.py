@@ -1,14 +1,15 @@
 """Choose the NLI bars of vncheck's decision rules on the dev split of the news pairs.
 
 Usage:
-    python benchmarks/calibrate_rules.py                      # vncheck-nli.v3 on tests/data/news_pairs/dev.tsv
+    python benchmarks/calibrate_rules.py                      # vncheck-nli.v4 on tests/data/news_pairs/dev.tsv
     python benchmarks/calibrate_rules.py --nli-model PATH     # another local NLI model folder
     python benchmarks/calibrate_rules.py --plot benchmarks/results/calibration.png
 
 What it does: scores every dev pair with the structured checks and the NLI model (both
 directions), then searches the bars of ``checker.verify.Thresholds``:
 
-1. contradictions: the NLI-alone bar and the bar that corroborates a weak structured conflict,
+1. contradictions: the NLI-alone bar, the bar that corroborates a weak structured conflict and
+   the same-statement bar (the neutral veto stays at its default, set from the archive reading),
    taking the setting with the highest contradiction recall whose precision is at least
    ``--precision`` (0.9) and that flags at most ``--max-flagged`` (5%) of the compatible
    look-alikes;
@@ -70,7 +71,7 @@ def calibrate(gold, ev, precision: float, max_flagged: float) -> tuple[Threshold
     """Search the contradiction bars, then the agreement bars (module doc)."""
     contra_points = []
     best = None
-    for bar, corroborate, same, veto in itertools.product(GRID[4:], GRID[:9], GRID[4:] + [1.01], [0.7, 0.8, 0.9]):
+    for bar, corroborate, same, veto in itertools.product(GRID[4:], GRID[:9], GRID[4:] + [1.01], [DEFAULT_THRESHOLDS.neutral_veto]):
         t = replace(DEFAULT_THRESHOLDS, contradiction=bar, possible=max(0.2, round(bar - 0.2, 2)), corroborate=corroborate,
                     same_statement=same, neutral_veto=veto)
         m = verdict_metrics(gold, labels_for(ev, t))
@@ -138,7 +139,7 @@ def plot(contra_points, agree_points, chosen: Thresholds, path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--nli", default="vncheck-nli.v3", help="registered NLI backend name")
+    parser.add_argument("--nli", default="vncheck-nli.v4", help="registered NLI backend name")
     parser.add_argument("--nli-model", default=None, help="local NLI model folder (vncheck's own or Hugging Face)")
     parser.add_argument("--precision", type=float, default=0.9)
     parser.add_argument("--max-flagged", type=float, default=0.05)

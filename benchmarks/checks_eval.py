@@ -3,7 +3,7 @@ on the hand-labelled bilingual pairs in tests/data/claim_pairs.tsv.
 
 Usage:
     python benchmarks/checks_eval.py                       # checks alone + fake NLI
-    python benchmarks/checks_eval.py --nli vncheck-nli.v3  # with the project's NLI model
+    python benchmarks/checks_eval.py --nli vncheck-nli.v4  # with the project's NLI model
     python benchmarks/checks_eval.py --nli-model PATH      # a local Hugging Face NLI model
     python benchmarks/checks_eval.py --errors              # list the misclassified pairs
 

@@ -5,7 +5,7 @@ sentences in seeds/ (no shared data needed). Accuracy: the fixed held-out XNLI d
 (en-en, de-de, de-en) from ../shared/data, skipped with a note when that folder is missing.
 
 Usage:
-    python benchmarks/nli_speed.py [--model-dir models/vncheck-nli-v3] [--pairs 512] [--threads 2] [--skip-accuracy]
+    python benchmarks/nli_speed.py [--model-dir models/vncheck-nli-v4] [--pairs 512] [--threads 2] [--skip-accuracy]
 """
 from __future__ import annotations
 

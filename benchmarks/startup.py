@@ -72,7 +72,7 @@ if what == "embedder":
     assert model.runtime == "onnx"
 elif what == "nli":
     from checker.backends.registry import get_nli
-    model = get_nli("vncheck-nli.v3", cache_dir=cache_dir, runtime="onnx")
+    model = get_nli("vncheck-nli.v4", cache_dir=cache_dir, runtime="onnx")
     assert model.runtime == "onnx"
 elif what == "both":
     from pathlib import Path

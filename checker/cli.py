@@ -77,7 +77,7 @@ def model_options(fn):
                            "(from train-nli or average-nli) or a Hugging Face model.")(fn)
     fn = click.option("--no-nli", is_flag=True, help="Use the structured checks only (no NLI model).")(fn)
     fn = click.option("--nli-backend", default=Config.nli, show_default=True,
-                      help="Registered NLI backend name (e.g. vncheck-nli.v3, fake-nli.v1 for tests).")(fn)
+                      help="Registered NLI backend name (e.g. vncheck-nli.v4, fake-nli.v1 for tests).")(fn)
     fn = click.option("--lexicon", "lexicons", multiple=True, type=click.Path(dir_okay=False),
                       help="Extra lexicon file (TOML) extending the built-in actors, levels and status terms.")(fn)
     return fn
@@ -708,14 +708,14 @@ def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
 
 @main.command("train-nli")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Shared data folder with nli/ and parallel/ (default ../shared/data).")
-@click.option("--run-dir", default=".train/nli-v3", show_default=True, help="Checkpoint folder; an existing checkpoint is resumed.")
-@click.option("--out", "out_dir", default=None, help="Where to export the best weights (default models/vncheck-nli-v3).")
+@click.option("--run-dir", default=".train/nli-v4", show_default=True, help="Checkpoint folder; an existing checkpoint is resumed.")
+@click.option("--out", "out_dir", default=None, help="Where to export the best weights (default models/vncheck-nli-v4).")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda.")
 @click.option("--english", "n_english", default=8000, show_default=True, help="English natural NLI pairs to sample.")
 @click.option("--news", "n_news", default=24000, show_default=True,
               help="Targeted pairs from real German/English news: minimal-edit contradictions, translations and variants, same-story neutrals.")
-@click.option("--news-recipe", type=click.IntRange(3, 4), default=3, show_default=True,
-              help="Generator version of the news pairs: 3 made vncheck-nli-v3; 4 adds actor swaps, role swaps and more status verbs.")
+@click.option("--news-recipe", type=click.IntRange(3, 4), default=4, show_default=True,
+              help="Generator version of the news pairs: 3 made vncheck-nli-v3; 4 (vncheck-nli-v4) adds actor swaps, role swaps and more status verbs.")
 @click.option("--rte-repeats", default=1, show_default=True, help="Passes over the RTE-3 dev rows outside its held-out slice (4 language combinations).")
 @click.option("--wmt", "n_wmt", default=0, show_default=True, help="The older WMT-only synthetic cross-lingual pairs.")
 @click.option("--codeswitch", "n_codeswitch", default=0, show_default=True,
@@ -731,7 +731,7 @@ def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
 @click.option("--lr", default=4e-5, show_default=True, help="Peak learning rate (linear warm-up and decay).")
 @click.option("--seed", default=13, show_default=True, help="Random seed for sampling, order and initialisation.")
 @click.option("--init-from", type=click.Path(file_okay=False), default=None,
-              help="Continue from trained weights (a folder like models/vncheck-nli-v3) instead of the base encoder.")
+              help="Continue from trained weights (a folder like models/vncheck-nli-v4) instead of the base encoder.")
 @domain_errors
 def train_nli(data_dir, run_dir, out_dir, device, n_english, n_news, news_recipe, rte_repeats, n_wmt, n_codeswitch, dictionary, xnli_repeats, n_paraphrase,
               threads, epochs, max_steps, lr, seed, init_from) -> None:

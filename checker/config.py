@@ -41,7 +41,7 @@ class Config:
     """
 
     embedder: str = "e5-small.v1"
-    nli: str | None = "vncheck-nli.v3"  # None: structured checks only
+    nli: str | None = "vncheck-nli.v4"  # None: structured checks only
     nli_model_path: str | None = None  # local Hugging Face NLI model; overrides ``nli``
     nli_runtime: str = "auto"  # own model: "onnx" (fp32 ONNX Runtime), "onnx-int8", "torch", "auto"
     device: str = "cpu"

@@ -83,7 +83,7 @@ def load_nli(config: Config, progress: ProgressSink | None = None) -> NliScorer 
     progress = progress or _Silent()
     if config.nli_model_path:
         name = nli_backend_for_folder(config.nli_model_path)
-        options = ({"path": config.nli_model_path} | _nli_options(replace(config, nli=name)) if name == "vncheck-nli.v3"
+        options = ({"path": config.nli_model_path} | _nli_options(replace(config, nli=name)) if name == "vncheck-nli.v4"
                    else {"path": config.nli_model_path, "device": config.device})
     elif config.nli:
         name, options = config.nli, _nli_options(config)
@@ -108,7 +108,7 @@ def load_nli(config: Config, progress: ProgressSink | None = None) -> NliScorer 
 def _nli_weights(name: str, options: dict) -> list[Path]:
     """The files an NLI backend's scores depend on: their sha256 is part of the pair cache's model id,
     so a retrained model never reuses the old model's scores."""
-    if name == "vncheck-nli.v3":
+    if name == "vncheck-nli.v4":
         from .model.nli import CONFIG_FILE, DEFAULT_MODEL_DIR, WEIGHTS_FILE
 
         folder = Path(options.get("path") or DEFAULT_MODEL_DIR)
@@ -134,7 +134,7 @@ def _embedder_options(config: Config) -> dict:
 
 
 def nli_backend_for_folder(path: str | Path) -> str:
-    """The backend for a local model folder: vncheck's own ("vncheck-nli.v3": a delta of the
+    """The backend for a local model folder: vncheck's own ("vncheck-nli.v4": a delta of the
     e5 base, as ``train-nli`` and ``average-nli`` write) or any Hugging Face model ("hf-local.v1")."""
     import json
 
@@ -143,12 +143,12 @@ def nli_backend_for_folder(path: str | Path) -> str:
         architecture = json.loads(config.read_text(encoding="utf-8")).get("architecture")
     except (OSError, ValueError, AttributeError):
         architecture = None
-    return "vncheck-nli.v3" if architecture == "e5-small-meanpool-linear" else "hf-local.v1"
+    return "vncheck-nli.v4" if architecture == "e5-small-meanpool-linear" else "hf-local.v1"
 
 
 def _nli_options(config: Config) -> dict:
     """Options for the own NLI backend: where to keep its ONNX build, and which runtime."""
-    if config.nli != "vncheck-nli.v3":
+    if config.nli != "vncheck-nli.v4":
         return {}
     from .config import default_cache_dir
 

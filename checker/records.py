@@ -131,7 +131,7 @@ class Report:
     verdicts: tuple[PairVerdict, ...]
     skipped: tuple[Skipped, ...] = ()
     warnings: tuple[str, ...] = ()
-    scorers: tuple[str, ...] = ()  # names of the backends used, e.g. "nli:vncheck-nli.v3"
+    scorers: tuple[str, ...] = ()  # names of the backends used, e.g. "nli:vncheck-nli.v4"
     embedder: str = ""
     min_score: float = 0.5
     version: str = ""

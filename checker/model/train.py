@@ -36,7 +36,7 @@ class TrainConfig:
     n_wmt: int = 0  # the older WMT-only edits; news_pairs covers them
     xnli_repeats: int = 2
     n_news: int = 24000  # targeted pairs from real news (news_pairs.py)
-    news_recipe: int = 3  # news_pairs generator version: 3 made vncheck-nli-v3, 4 adds names, role swaps, status verbs
+    news_recipe: int = 4  # news_pairs generator version: 3 made vncheck-nli-v3, 4 (vncheck-nli-v4) adds names, role swaps, status verbs
     rte_repeats: int = 1
     n_paraphrase: int = 6000  # PAWS-X / STS-B paraphrases and word swaps (train_data.paraphrase_pairs)
     n_codeswitch: int = 0  # extra English pairs made partly German with the dictionary below
@@ -52,10 +52,10 @@ class TrainConfig:
     eval_every: int = 300
     threads: int = 2
     data_dir: str | None = None
-    run_dir: str = ".train/nli-v3"
+    run_dir: str = ".train/nli-v4"
     out_dir: str = str(DEFAULT_MODEL_DIR)
     device: str = "cpu"
-    init_from: str | None = None  # continue from a shipped delta (e.g. models/vncheck-nli-v3) instead of the base
+    init_from: str | None = None  # continue from a shipped delta (e.g. models/vncheck-nli-v4) instead of the base
     extra: dict = field(default_factory=dict)
 
 

@@ -1,7 +1,7 @@
 """Training and selection data for vncheck's NLI model, read from the shared data folder.
 
 Only training and benchmark code reads ``../shared/data``; the checker itself never does.
-Ingredients (see models/vncheck-nli-v3/README.md for what each adds):
+Ingredients (see models/vncheck-nli-v4/README.md for what each adds):
 
 - English natural NLI pairs (LingNLI, SNLI dev/test, CAD-SNLI, TaxiNLI/MNLI, Watson, ANLI dev, SICK)
   plus a little Breaking NLI for lexical contradictions;
