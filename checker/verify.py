@@ -281,7 +281,14 @@ def decide(
             return verdict(Verdict.AGREES, support, supports + nli_line, ("checks",))
         return verdict(Verdict.UNSCORED, 0.0, conflicts + supports + nli_line + notes, ())
     if scores is not None:
-        # 3. Weak slot conflict (an opposite outcome word, a negation on one side only ...) corroborated by NLI.
+        # 3. Weak slot conflict (an opposite outcome word, a negation on one side only ...) corroborated
+        #    by NLI, unless the claims are about different times or the model reads them as unrelated
+        #    in either direction (on archive articles, most weak conflicts were two events).
+        unrelated = max(ab["neutral"], ba_or_ab["neutral"])
+        if conflict > 0 and (cmp.timeline or unrelated >= t.neutral_veto):
+            why = "different times" if cmp.timeline else f"the NLI model reads them as unrelated (neutral {unrelated:.2f})"
+            return verdict(Verdict.CONTRADICTS, min(0.3 + 0.2 * conflict, 0.4999),
+                           [f"possible contradiction: {why}"] + conflicts + nli_line + notes, ("checks", "nli"))
         if conflict > 0 and c >= t.corroborate:
             return verdict(Verdict.CONTRADICTS, _noisy_or(conflict, c), conflicts + nli_line + notes, ("checks", "nli"))
         # 3b. Opposite outcome words (or one figure that differs among matching ones) in two

@@ -265,9 +265,9 @@ def test_verify_opposite_outcome_in_what_nli_reads_as_one_statement_contradicts(
     same = decide("a", "b", flipped, (_probs(e, 1 - e, 0.0), _probs(e, 1 - e, 0.0)))
     assert same.label is Verdict.CONTRADICTS and same.score >= 0.5
     assert any("one statement" in r for r in same.reasons)
-    # the model reads the two as different facts ("imports rose" / "exports fell"): no finding
+    # the model reads the two as different facts ("imports rose" / "exports fell"): nothing reported
     apart = decide("a", "b", flipped, (_probs(0.05, 0.95, 0.0), _probs(0.05, 0.95, 0.0)))
-    assert apart.label is Verdict.UNRELATED
+    assert apart.score < 0.5 and apart.reasons[0].startswith("possible contradiction: the NLI model reads them as unrelated")
 
 
 def test_verify_figures_alone_against_confident_nli_neutral_are_a_possible_contradiction():
@@ -300,3 +300,21 @@ def test_verify_agreement_needs_entailment_both_ways_even_with_a_figure_in_commo
     # a check that matched the relation itself (same actors, status and time) is the exception
     relation = Comparison((Finding("status", "support", "diplomatic relations: established (1995) vs established (1995)", 0.75),))
     assert decide("a", "b", relation, (_probs(0.0, 0.4, 0.6), _probs(0.0, 0.95, 0.05))).label is Verdict.AGREES
+
+
+def test_verify_weak_conflict_of_different_times_or_unrelated_claims_is_only_possible():
+    from checker.checks.compare import Comparison
+    from checker.records import Finding
+    from checker.verify import DEFAULT_THRESHOLDS, decide
+
+    t = DEFAULT_THRESHOLDS
+    weak = (Finding("outcome:direction", "conflict", "opposite direction: 'rose' vs 'fell'", 0.6),)
+    c = t.corroborate + 0.1
+    assert decide("a", "b", Comparison(weak), (_probs(0.0, 1 - c, c), _probs(0.0, 1 - c, c))).score >= 0.5
+    # February against December: a timeline, not a contradiction
+    timeline = decide("a", "b", Comparison(weak, ("timeline: price: 0.5% (February) vs 0.7% (December)",)),
+                      (_probs(0.0, 1 - c, c), _probs(0.0, 1 - c, c)))
+    assert timeline.score < 0.5 and "different times" in timeline.reasons[0]
+    n = t.neutral_veto + 0.05
+    unrelated = decide("a", "b", Comparison(weak), (_probs(0.0, 1 - c, c), _probs(0.0, n, 1 - n)))
+    assert unrelated.score < 0.5
