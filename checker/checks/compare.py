@@ -85,6 +85,9 @@ ACTOR_FACTOR_NONE = 0.9
 ACTOR_FACTOR_ONE = 0.85
 #: A slot that took its actors or time from the previous sentence.
 INHERITED_FACTOR = 0.9
+#: Counts of one noun where neither claim names anyone nor a time: on archive articles such
+#: pairs were two events far more often than one, so the conflict needs NLI support.
+NO_ANCHOR_FACTOR = 0.85
 #: "lifted" without "fully"/"partially" against a dated full lifting.
 UNSPECIFIED_FACTOR = 0.9
 #: One side has a time expression that could not be placed ("vor zehn Jahren" without date).
@@ -537,6 +540,8 @@ def _compare_quantities(bld: _Builder) -> None:
                 continue
             if factor in (ACTOR_FACTOR_NONE, ACTOR_FACTOR_ONE) and (bare_amount or not same_story(a, b)):
                 continue
+            if factor == ACTOR_FACTOR_NONE and qa.time is None and qb.time is None:
+                factor *= NO_ANCHOR_FACTOR  # "11 Menschen verletzt" / "26 Menschen verletzt": no one, no time named
             if qa.inherited or qb.inherited:
                 factor *= INHERITED_FACTOR
             if (qa.measure is None) != (qb.measure is None):
