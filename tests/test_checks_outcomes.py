@@ -20,6 +20,9 @@ def _cmp(a, la, b, lb):
     ("The city banned diesel cars.", "en", "Die Stadt erlaubte Dieselautos.", "de"),
     ("The company made a profit in 2019.", "en", "Das Unternehmen machte 2019 einen Verlust.", "de"),
     ("The court found the law unconstitutional.", "en", "Das Gericht bestätigte das Gesetz.", "de"),
+    ("The pilot survived the crash.", "en", "Der Pilot starb bei dem Absturz.", "de"),
+    ("Hertha BSC wurde in die zweite Liga relegiert und ist abgestiegen.", "de", "Hertha BSC were promoted.", "en"),
+    ("The ministry confirmed the report.", "en", "Das Ministerium dementierte den Bericht.", "de"),
     # a plan is a statement: "will go ahead" against "abgesagt"
     ("The strike will now go ahead.", "en", "Der Streik ist abgesagt.", "de"),
 ])
