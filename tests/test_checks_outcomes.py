@@ -74,3 +74,10 @@ def test_checks_placings_same_place_or_several_places_do_not_conflict():
 def test_checks_outcomes_a_possibility_is_not_compared():
     assert not [f for f in _cmp("The strike might go ahead.", "en", "Der Streik ist abgesagt.", "de").findings
                 if f.check.startswith("outcome:")]
+
+
+def test_checks_polarity_needs_shared_content_in_one_language():
+    one_sided = lambda a, b: [f for f in _cmp(a, "en", b, "en").findings if f.check == "polarity"]
+    assert one_sided("He stepped down as chairman of the board.", "He did not step down as chairman of the board.")
+    # a negated sentence about something else: nothing to contradict
+    assert not one_sided("The film itself is the reason to buy this DVD.", "The films look well transferred, though none has extras.")

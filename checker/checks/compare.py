@@ -997,8 +997,27 @@ def _compare_polarity(bld: _Builder) -> None:
     negated, other = (a, b) if na else (b, a)
     if _implicitly_negative(other.text, bld.lexicon):
         return  # "konnte keine Einigung erzielen" vs "failed to agree"
+    if a.lang == b.lang and _shared_content_words(a.text, b.text, bld.lexicon) < POLARITY_MIN_SHARED:
+        return  # one negated sentence and another on something else: nothing to contradict
     cue = ", ".join(negated.polarity.cues[:2])
     bld.add("polarity", "conflict", f"negation: only {negated.source} is negated ({cue})", POLARITY_CONFIDENCE)
+
+
+#: Content words (four letters or more, no function words) two same-language claims must share
+#: for a one-sided negation to be about the same thing ("he stepped down as chairman" / "he did
+#: not step down as chairman" share "down", "chairman"); on archive articles, one-sided negations
+#: between sentences sharing fewer were all about different things.
+POLARITY_MIN_SHARED = 2
+
+
+def _shared_content_words(x: str, y: str, lexicon: Lexicon) -> int:
+    function = set(lexicon.words("function_words", "en")) | set(lexicon.words("function_words", "de"))
+    negators = {w.lower() for w in lexicon.table("negation").get("negators", ())}
+
+    def words(text: str) -> set[str]:
+        return {w for w in _OUTCOME_WORD.findall(text.lower()) if len(w) >= 4 and w not in function and w not in negators}
+
+    return len(words(x) & words(y))
 
 
 def strongest(findings: Iterable[Finding], kind: str) -> Finding | None:
