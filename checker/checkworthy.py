@@ -15,6 +15,7 @@ not paired; the report lists them as skipped with the reason.
 """
 from __future__ import annotations
 
+import re
 from typing import Callable, Iterable, Sequence
 
 from .checks.slots import ClaimSlots
@@ -48,16 +49,47 @@ def anchors(slots: ClaimSlots) -> tuple[str, ...]:
     return tuple(found)
 
 
+#: The reason shown for a list of names (a line-up, a table row): no statement to compare.
+NAME_LIST = "not check-worthy: a list of names (line-up, table), no statement to check"
+_LIST_ITEM = re.compile(r"^(?:\(?[\w.]+\)?\s)?(?:[A-ZÄÖÜ][\w'.-]*\s?){1,3}(?:\([^)]*\))?$")
+
+
+def is_name_list(text: str) -> bool:
+    """A sentence that is a list of names, not a statement: at least four items separated by
+    commas, semicolons or dashes, nearly all of them one to three capitalised words
+    ("G Murphy; G Dempsey, S Horgan, K Maggs ..."), or a short capitalised label and a colon
+    before names only ("Subs Not Used: Howard, Bellion.").
+
+    Example:
+        >>> is_name_list("Subs Not Used: Macken, Weaver, Onuoha, Jordan."), is_name_list("Siemens, BASF and Bayer cut 300 jobs.")
+        (True, False)
+    """
+    label, colon, rest = text.partition(":")
+    labelled = bool(colon) and len(label.split()) <= 4 and bool(_LIST_ITEM.match(label.strip()))
+    body = rest if labelled else text
+    items = [i.strip(" .") for i in re.split(r"[,;–]| - ", body) if i.strip(" .")]
+    names = sum(1 for i in items if _LIST_ITEM.match(i))
+    if labelled and len(items) >= 2:  # "Subs Not Used: Howard, Bellion."
+        return names == len(items)
+    return len(items) >= 4 and names >= 0.8 * len(items)
+
+
 def unworthy_claims(claims: Iterable[Claim], own_slots: Callable[[Claim], ClaimSlots]) -> dict[str, Skipped]:
-    """The claims without a content anchor, as skipped entries by claim id.
+    """The claims without a content anchor, or that are lists of names, as skipped entries by claim id.
 
     Args:
         claims: the claims to judge.
         own_slots: a claim's own slots, without context from other sentences (``SlotCache.own_slots``).
     Returns:
-        claim id -> Skipped(where=claim id, reason=``NO_ANCHOR``, text).
+        claim id -> Skipped(where=claim id, reason=``NO_ANCHOR`` or ``NAME_LIST``, text).
     """
-    return {c.id: Skipped(where=c.id, reason=NO_ANCHOR, text=c.text) for c in claims if not anchors(own_slots(c))}
+    out = {}
+    for c in claims:
+        if is_name_list(c.text):
+            out[c.id] = Skipped(where=c.id, reason=NAME_LIST, text=c.text)
+        elif not anchors(own_slots(c)):
+            out[c.id] = Skipped(where=c.id, reason=NO_ANCHOR, text=c.text)
+    return out
 
 
 def drop_unworthy(pairs: Sequence[CandidatePair], unworthy: Iterable[str]) -> list[CandidatePair]:

@@ -41,3 +41,13 @@ def test_checkworthy_pipeline_lists_skipped_claims(tmp_path):
     assert int(report.meta["not_checkworthy_claims"]) >= 1
     everything = run([str(tmp_path)], Config(cache_dir=None, checkworthy_only=False), HashingEmbedder(), RuleNli())
     assert not [s for s in everything.skipped if s.reason == NO_ANCHOR]
+
+
+def test_lists_of_names_are_not_check_worthy():
+    from checker.checkworthy import NAME_LIST, is_name_list
+
+    assert is_name_list("Subs Not Used: Howard, Bellion.")
+    assert is_name_list("G Murphy; G Dempsey, S Horgan, K Maggs, D Hickie, R O'Gara, P Stringer.")
+    assert not is_name_list("Siemens, BASF and Bayer cut 300 jobs in 2016.")
+    assert not is_name_list("Merkel: Wir schaffen das.")
+    assert NAME_LIST.startswith("not check-worthy")
