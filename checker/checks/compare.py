@@ -799,6 +799,8 @@ def _compare_actor_swap(bld: _Builder) -> None:
     shared = len(xs) - len(only_a)
     if len(only_a) == 1 and len(only_b) == 1 and shared >= 2:
         x, y = xs[only_a[0]], ys[only_b[0]]
+        if "place" in (x.kind, y.kind):
+            return  # a region named as context ("in the Indo-Pacific") is no actor
         if x.kind == "name" and y.kind == "name" and fuzz.partial_ratio(x.surface.lower(), y.surface.lower()) >= NAME_SIMILARITY:
             return  # one name written two ways ("Timoschenko" / "Tymoshenko")
         bld.add("actor", "conflict", f"another actor: {x.surface} ({a.source}) vs {y.surface} ({b.source}); "
