@@ -99,6 +99,11 @@ def calibrate(gold, ev, precision: float, max_flagged: float) -> tuple[Threshold
     return (best_a[1] if best_a else chosen), contra_points, agree_points
 
 
+def _other_bars_chosen(point: dict, chosen: Thresholds) -> bool:
+    """The contradiction point has the chosen same-statement bar and neutral veto (curves vary the rest)."""
+    return point["same_statement"] == chosen.same_statement and point["neutral_veto"] == chosen.neutral_veto
+
+
 def plot(contra_points, agree_points, chosen: Thresholds, path: Path) -> None:
     import matplotlib
 
@@ -107,14 +112,13 @@ def plot(contra_points, agree_points, chosen: Thresholds, path: Path) -> None:
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))
     for corroborate in sorted({p["corroborate"] for p in contra_points}):
-        pts = sorted((p for p in contra_points if p["corroborate"] == corroborate and p["same_statement"] == chosen.same_statement
-                      and p["neutral_veto"] == chosen.neutral_veto),
+        pts = sorted((p for p in contra_points if p["corroborate"] == corroborate and _other_bars_chosen(p, chosen)),
                      key=lambda p: p["contradiction"])
         style = "-o" if corroborate == chosen.corroborate else ":"
         ax1.plot([p["contradiction_recall"] or 0 for p in pts], [p["contradiction_precision"] or 0 for p in pts], style,
                  markersize=3, label=f"corroborate {corroborate:.2f}" if corroborate == chosen.corroborate else None, alpha=0.8)
     sel = [p for p in contra_points if p["contradiction"] == chosen.contradiction and p["corroborate"] == chosen.corroborate
-           and p["same_statement"] == chosen.same_statement and p["neutral_veto"] == chosen.neutral_veto]
+           and _other_bars_chosen(p, chosen)]
     if sel:
         ax1.plot(sel[0]["contradiction_recall"], sel[0]["contradiction_precision"], "r*", markersize=14,
                  label=f"chosen: NLI bar {chosen.contradiction:.2f}, corroborate {chosen.corroborate:.2f}")
@@ -161,8 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"chosen  Thresholds: {chosen}\n  {after}")
     print(f"\ncontradiction bar points at the chosen corroboration and same-statement bar ({chosen.same_statement:.2f}; dev split, tuned on):")
     print("| NLI bar | precision | recall | compatible flagged |\n|---|---|---|---|")
-    for p in sorted((p for p in contra_points if p["corroborate"] == chosen.corroborate and p["same_statement"] == chosen.same_statement
-                      and p["neutral_veto"] == chosen.neutral_veto),
+    for p in sorted((p for p in contra_points if p["corroborate"] == chosen.corroborate and _other_bars_chosen(p, chosen)),
                     key=lambda p: p["contradiction"]):
         print(f"| {p['contradiction']:.2f} | {p['contradiction_precision'] or 0:.2f} | {p['contradiction_recall'] or 0:.2f} | "
               f"{p['compatible_flagged'] or 0:.2f} |")

@@ -266,15 +266,19 @@ def decide(
             similarity=similarity,
         )
 
+    def possible(why: str) -> PairVerdict:
+        """A structured conflict the NLI reading leaves in doubt: a possible contradiction, below 0.5."""
+        return verdict(Verdict.CONTRADICTS, min(0.3 + 0.2 * conflict, 0.4999), [f"possible contradiction: {why}"]
+                       + conflicts + nli_line + notes, ("checks", "nli"))
+
     # 1. A confident slot conflict decides, even against NLI entailment; a conflict of figures
     #    alone not against a confident NLI "unrelated".
     checks_in_conflict = {f.check for f in cmp.findings if f.kind == "conflict"}
     if conflict >= CHECKS_DECISIVE and scores is not None and checks_in_conflict <= {"count"} and c < t.corroborate:
         neutral = min(ab["neutral"], ba_or_ab["neutral"])
         if neutral >= t.neutral_veto:
-            why = (f"possible contradiction: the figures differ, but the NLI model reads the claims as unrelated "
-                   f"(neutral {neutral:.2f}): two events, or one?")
-            return verdict(Verdict.CONTRADICTS, min(0.3 + 0.2 * conflict, 0.4999), [why] + conflicts + nli_line + notes, ("checks", "nli"))
+            return possible(f"the figures differ, but the NLI model reads the claims as unrelated (neutral {neutral:.2f}): "
+                            "two events, or one?")
     if conflict >= CHECKS_DECISIVE:
         extra = []
         if scores is not None and e_fwd >= t.entailment:
@@ -293,9 +297,7 @@ def decide(
         #    in either direction (on archive articles, most weak conflicts were two events).
         unrelated = max(ab["neutral"], ba_or_ab["neutral"])
         if conflict > 0 and (cmp.timeline or unrelated >= t.neutral_veto):
-            why = "different times" if cmp.timeline else f"the NLI model reads them as unrelated (neutral {unrelated:.2f})"
-            return verdict(Verdict.CONTRADICTS, min(0.3 + 0.2 * conflict, 0.4999),
-                           [f"possible contradiction: {why}"] + conflicts + nli_line + notes, ("checks", "nli"))
+            return possible("different times" if cmp.timeline else f"the NLI model reads them as unrelated (neutral {unrelated:.2f})")
         if conflict > 0 and c >= t.corroborate:
             return verdict(Verdict.CONTRADICTS, _noisy_or(conflict, c), conflicts + nli_line + notes, ("checks", "nli"))
         # 3b. Opposite outcome words (or one figure that differs among matching ones) in two

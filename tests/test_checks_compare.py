@@ -219,10 +219,14 @@ def test_checks_compare_the_same_figures_written_differently_support():
     assert c.support == 0
 
 
+def _findings(check, a, la, b, lb, kind=None):
+    cmp = compare_slots(extract_slots(a, la, source="A"), extract_slots(b, lb, source="B"))
+    return [f for f in cmp.findings if f.check == check and kind in (None, f.kind)]
+
+
 def test_two_plans_of_one_thing_compare_their_figures_a_plan_and_a_possibility_do_not():
-    def conflicts(a, la, b, lb):
-        cmp = compare_slots(extract_slots(a, la, source="A"), extract_slots(b, lb, source="B"))
-        return [f for f in cmp.findings if f.check == "count" and f.kind == "conflict"]
+    def conflicts(*pair):
+        return _findings("count", *pair, kind="conflict")
 
     assert conflicts("The city will build 300 flats by 2025.", "en", "Die Stadt soll bis 2025 450 Wohnungen bauen.", "de")
     assert not conflicts("The city may build 300 flats by 2025.", "en", "The city will build 450 flats by 2025.", "en")
@@ -230,9 +234,8 @@ def test_two_plans_of_one_thing_compare_their_figures_a_plan_and_a_possibility_d
 
 
 def test_one_figure_differing_among_matching_ones_is_a_weak_conflict_across_languages():
-    def figures(a, la, b, lb):
-        cmp = compare_slots(extract_slots(a, la, source="A"), extract_slots(b, lb, source="B"))
-        return [f for f in cmp.findings if f.check == "figures"]
+    def figures(*pair):
+        return _findings("figures", *pair)
 
     found = figures("Die Polizei nahm 3 Verdächtige fest und stellte 8 Tonnen Marihuana und 150 Kilogramm Kokain sicher.", "de",
                     "Police arrested 3 suspects and seized 8 tonnes of marijuana and 15 kilograms of cocaine.", "en")
@@ -245,9 +248,8 @@ def test_one_figure_differing_among_matching_ones_is_a_weak_conflict_across_lang
 
 
 def test_one_actor_replaced_where_the_others_agree_is_a_weak_conflict():
-    def actor(a, la, b, lb):
-        cmp = compare_slots(extract_slots(a, la, source="A"), extract_slots(b, lb, source="B"))
-        return [f for f in cmp.findings if f.check == "actor"]
+    def actor(*pair):
+        return _findings("actor", *pair)
 
     found = actor("Anna Berger will lead Austria against Sweden in Vienna.", "en",
                   "Maria Huber wird Österreich in Wien gegen Schweden anführen.", "de")

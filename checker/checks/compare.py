@@ -23,7 +23,7 @@ import functools
 import logging
 import re
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 from rapidfuzz import fuzz
 
@@ -486,13 +486,7 @@ def _fits(x: Quantity, y: Quantity) -> bool:
 def _plan_only(polarity, lexicon: Lexicon) -> bool:
     """Hedged only by words of a plan or forecast ("will build 300 flats", "will now go ahead")."""
     plans = set(lexicon.words("hedges", "plans"))
-    return polarity.hedged and bool(polarity.cues) and all(c.lower() in plans for c in polarity.cues if c != "?") \
-        and "?" not in polarity.cues
-
-
-def _planned(q: Quantity, lexicon: Lexicon) -> bool:
-    """The number is hedged only by words of a plan or forecast ("will build 300 flats")."""
-    return _plan_only(q.polarity, lexicon)
+    return polarity.hedged and bool(polarity.cues) and all(c.lower() in plans for c in polarity.cues)
 
 
 def _possible(slots: ClaimSlots, lexicon: Lexicon) -> bool:
@@ -524,7 +518,7 @@ def _compare_quantities(bld: _Builder) -> None:
                 continue
             if qa.polarity.negated or qb.polarity.negated:
                 continue
-            if (qa.polarity.hedged or qb.polarity.hedged) and not (_planned(qa, bld.lexicon) and _planned(qb, bld.lexicon)):
+            if (qa.polarity.hedged or qb.polarity.hedged) and not (_plan_only(qa.polarity, bld.lexicon) and _plan_only(qb.polarity, bld.lexicon)):
                 continue  # a fact against a possibility; two plans of one thing ("will build") do compare
             if qa.measure and qb.measure and qa.measure != qb.measure:
                 continue
@@ -729,16 +723,22 @@ def _outcome_poles(text: str, lexicon: Lexicon) -> dict[str, dict[str, str]]:
 
 
 def _compare_outcome_words(bld: _Builder) -> None:
+    _one_each_side(bld, "outcomes", _outcome_poles, "opposite")
+
+
+def _one_each_side(bld: _Builder, table: str, read: Callable[[str, Lexicon], dict[str, dict[str, str]]], wording: str) -> None:
+    """An outcome conflict for each group of lexicon ``table`` where each claim names exactly one
+    value ("yes"/"no" pole, place) and the two differ; ``read`` gives group -> value -> word."""
     a, b = bld.a, bld.b
     if a.polarity.negated or b.polarity.negated or _possible(a, bld.lexicon) or _possible(b, bld.lexicon):
         return  # a negation or a possibility changes what the word says; the negation check decides
-    pa, pb = _outcome_poles(a.text, bld.lexicon), _outcome_poles(b.text, bld.lexicon)
+    pa, pb = read(a.text, bld.lexicon), read(b.text, bld.lexicon)
     for group in sorted(set(pa) & set(pb)):
         if len(pa[group]) == 1 and len(pb[group]) == 1 and set(pa[group]) != set(pb[group]):
-            label = bld.lexicon.table("outcomes")[group].get("label", group)
+            label = bld.lexicon.table(table)[group].get("label", group)
             word_a, word_b = next(iter(pa[group].values())), next(iter(pb[group].values()))
             bld.add(f"outcome:{group}", "conflict",
-                    f"opposite {label}: '{word_a}' ({a.source}) vs '{word_b}' ({b.source})", OUTCOME_CONFIDENCE)
+                    f"{wording} {label}: '{word_a}' ({a.source}) vs '{word_b}' ({b.source})", OUTCOME_CONFIDENCE)
 
 
 _PLACE_WORD = re.compile(r"\w+(?:-\w+)*", re.UNICODE)
@@ -766,16 +766,7 @@ def _placings(text: str, lexicon: Lexicon) -> dict[str, dict[str, str]]:
 
 
 def _compare_placings(bld: _Builder) -> None:
-    a, b = bld.a, bld.b
-    if a.polarity.negated or b.polarity.negated or _possible(a, bld.lexicon) or _possible(b, bld.lexicon):
-        return
-    pa, pb = _placings(a.text, bld.lexicon), _placings(b.text, bld.lexicon)
-    for family in sorted(set(pa) & set(pb)):
-        if len(pa[family]) == 1 and len(pb[family]) == 1 and set(pa[family]) != set(pb[family]):
-            label = bld.lexicon.table("placings")[family].get("label", family)
-            word_a, word_b = next(iter(pa[family].values())), next(iter(pb[family].values()))
-            bld.add(f"outcome:{family}", "conflict", f"another {label}: '{word_a}' ({a.source}) vs '{word_b}' ({b.source})",
-                    OUTCOME_CONFIDENCE)
+    _one_each_side(bld, "placings", _placings, "another")
 
 
 #: One actor replaced where the others agree ("Ryan Giggs will captain Wales against Hungary in
@@ -1013,11 +1004,12 @@ POLARITY_MIN_SHARED = 2
 
 
 def _shared_content_words(x: str, y: str, lexicon: Lexicon) -> int:
-    function = set(lexicon.words("function_words", "en")) | set(lexicon.words("function_words", "de"))
-    negators = {w.lower() for w in lexicon.table("negation").get("negators", ())}
+    # computed once per lexicon: this runs for every pair with a one-sided negation
+    excluded = lexicon.cached("polarity-excluded-words", lambda: frozenset(
+        lexicon.words("function_words", "en") + lexicon.words("function_words", "de") + lexicon.words("negation", "negators")))
 
     def words(text: str) -> set[str]:
-        return {w for w in _OUTCOME_WORD.findall(text.lower()) if len(w) >= 4 and w not in function and w not in negators}
+        return {w for w in _OUTCOME_WORD.findall(text.lower()) if len(w) >= 4 and w not in excluded}
 
     return len(words(x) & words(y))
 

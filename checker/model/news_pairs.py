@@ -312,10 +312,7 @@ class NamePool:
         counts: dict[str, int] = {}
         for _, de, en, _ in rows:
             for m in _CAP_RUN.finditer(en):
-                words = m.group().split()
-                start = m.start()
-                while words and words[0] in stop:
-                    start += len(words.pop(0)) + 1
+                start, words = _after_stop_words(m, stop)
                 if start == 0 or en[:start].rstrip().endswith((".", ":", "\"", "'")):
                     continue
                 if words and all(w not in stop and w.lower() not in lower and w[0].upper() + w[1:].lower() not in stop
@@ -336,10 +333,7 @@ class NamePool:
         stop = _name_stop_words()
         out = []
         for m in _CAP_RUN.finditer(text):
-            words = m.group().split()
-            start = m.start()
-            while words and words[0] in stop:
-                start += len(words.pop(0)) + 1
+            start, words = _after_stop_words(m, stop)
             if not words or start == 0 or not all(w in self.words for w in words):
                 continue
             if re.search(r"(?:^|\s)[A-Z][\w]{0,3}\.\s*$", text[:start]) or text[:start].rstrip().endswith((".", ":")):
@@ -363,6 +357,15 @@ class NamePool:
             if cand and fits(cand):
                 return cand
         return None
+
+
+def _after_stop_words(m: re.Match, stop: frozenset[str]) -> tuple[int, list[str]]:
+    """Start and words of a capitalised run without its leading function words ("The", "Am")."""
+    words = m.group().split()
+    start = m.start()
+    while words and words[0] in stop:
+        start += len(words.pop(0)) + 1
+    return start, words
 
 
 @lru_cache(maxsize=1)
@@ -396,16 +399,23 @@ _ROLE_ART = r"(?:(?:the|den|die|das|dem) )?"
 def edit_role_swap_names(text: str, lang: str, rng: random.Random, names: NamePool) -> str | None:
     """The two parties of an asymmetric verb exchanged, when both are known names or countries
     standing right before and after it ("Slovakia beat Argentina 3-0", "Bayern schlug den BVB")."""
-    verbs = "|".join(re.escape(v) for v in sorted(edit_lists()["role_verbs"][lang], key=len, reverse=True))
     parties = sorted({(a, b): (a, b, n) for a, b, n in names.spans(text) + _country_spans(text)}.values())
+    between = _between_parties(lang)
     for first in parties:
-        m = re.match(rf" {_ROLE_AUX}(?:{verbs}) {_ROLE_ART}", text[first[1]:])
+        m = between.match(text[first[1]:])
         if not m:
             continue
         second = next((p for p in parties if p[0] == first[1] + m.end()), None)
         if second and second[2] != first[2]:
             return text[: first[0]] + second[2] + text[first[1] : second[0]] + first[2] + text[second[1] :]
     return None
+
+
+@lru_cache(maxsize=2)
+def _between_parties(lang: str) -> re.Pattern:
+    """What stands between the two parties of an asymmetric verb: " has beat the ", " schlug den "."""
+    verbs = "|".join(re.escape(v) for v in sorted(edit_lists()["role_verbs"][lang], key=len, reverse=True))
+    return re.compile(rf" {_ROLE_AUX}(?:{verbs}) {_ROLE_ART}")
 
 
 def _country_spans(text: str) -> list[tuple[int, int, str]]:
