@@ -732,9 +732,16 @@ def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
 @click.option("--seed", default=13, show_default=True, help="Random seed for sampling, order and initialisation.")
 @click.option("--init-from", type=click.Path(file_okay=False), default=None,
               help="Continue from trained weights (a folder like models/vncheck-nli-v4) instead of the base encoder.")
+@click.option("--keep-layers", default=None, metavar="I,J,...",
+              help="Train a smaller student with only these transformer layers (0-11) of the start, e.g. 0,2,3,5,6,8,9,11.")
+@click.option("--teacher", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Distil from this model folder (soft labels at --temperature mixed with the gold labels).")
+@click.option("--distill-weight", type=click.FloatRange(0.0, 1.0), default=0.8, show_default=True,
+              help="Share of the teacher's soft labels in the loss (the rest is the gold labels).")
+@click.option("--temperature", type=click.FloatRange(min=0.1), default=2.0, show_default=True, help="Distillation temperature.")
 @domain_errors
 def train_nli(data_dir, run_dir, out_dir, device, n_english, n_news, news_recipe, rte_repeats, n_wmt, n_codeswitch, dictionary, xnli_repeats, n_paraphrase,
-              threads, epochs, max_steps, lr, seed, init_from) -> None:
+              threads, epochs, max_steps, lr, seed, init_from, keep_layers, teacher, distill_weight, temperature) -> None:
     """Train vncheck's own NLI model (reads ../shared/data; resumable; writes safetensors).
 
     \b
@@ -747,10 +754,24 @@ def train_nli(data_dir, run_dir, out_dir, device, n_english, n_news, news_recipe
 
     cfg = TrainConfig(data_dir=data_dir, run_dir=run_dir, device=device, n_english=n_english, n_news=n_news, news_recipe=news_recipe, rte_repeats=rte_repeats, n_wmt=n_wmt,
                       xnli_repeats=xnli_repeats, n_codeswitch=n_codeswitch, dictionary=dictionary, epochs=epochs, max_steps=max_steps, lr=lr, seed=seed,
-                      init_from=init_from, n_paraphrase=n_paraphrase, threads=threads)
+                      init_from=init_from, n_paraphrase=n_paraphrase, threads=threads, keep_layers=_layer_list(keep_layers),
+                      teacher=teacher, distill_weight=distill_weight, temperature=temperature)
     if out_dir:
         cfg.out_dir = out_dir
     train(cfg, log=lambda s: click.echo(s, err=True))
+
+
+def _layer_list(text: str | None) -> list[int] | None:
+    """``"0,2,5"`` -> ``[0, 2, 5]``: distinct layer numbers 0-11 in increasing order."""
+    if text is None:
+        return None
+    try:
+        layers = [int(x) for x in text.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"expected layer numbers like 0,2,3,5, not {text!r}", param_hint="--keep-layers") from None
+    if not layers or layers != sorted(set(layers)) or not all(0 <= i <= 11 for i in layers):
+        raise click.BadParameter(f"layers must be distinct, increasing and within 0-11, not {text!r}", param_hint="--keep-layers")
+    return layers
 
 
 @main.command("average-nli")

@@ -21,6 +21,7 @@ import math
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -36,6 +37,21 @@ SCORE_VERSION = "1"
 #: Seconds a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_S = 30.0
 _QUERY_CHUNK = 500  # keys per SELECT ... IN (...): below SQLite's variable limit on old builds
+
+
+def _switch_to_wal(db: sqlite3.Connection) -> None:
+    """Switch the file to WAL, waiting for a second process that opens it at the same moment:
+    SQLite answers "database is locked" at once for a journal-mode change, without the busy
+    timeout (seen with two first runs starting together)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 class PairScoreCache:
@@ -60,7 +76,7 @@ class PairScoreCache:
         self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         self._lock = threading.Lock()  # one connection, possibly used from several threads: one statement group at a time
         self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        self.db.execute("PRAGMA journal_mode = WAL")
+        _switch_to_wal(self.db)
         with self._write():
             self.db.execute("CREATE TABLE IF NOT EXISTS scores (key BLOB PRIMARY KEY, entailment REAL NOT NULL, "
                             "neutral REAL NOT NULL, contradiction REAL NOT NULL) WITHOUT ROWID")

@@ -102,3 +102,30 @@ def test_average_models_weights_two_deltas(tmp_path):
         average_models(tmp_path / "a", tmp_path / "c", 0.5, tmp_path / "bad")
     with pytest.raises(ModelLoadError, match="No NLI model"):
         average_models(tmp_path / "a", tmp_path / "missing", 0.5, tmp_path / "bad")
+
+
+def test_select_layers_renumbers_the_kept_layers_and_keeps_the_rest():
+    from checker.model.nli import select_layers
+
+    delta = {f"encoder.encoder.layer.{i}.attention.w": i for i in range(12)} | {"classifier.weight": "head"}
+    student = select_layers(delta, [0, 2, 11])
+    assert student == {"encoder.encoder.layer.0.attention.w": 0, "encoder.encoder.layer.1.attention.w": 2,
+                       "encoder.encoder.layer.2.attention.w": 11, "classifier.weight": "head"}
+
+
+@pytest.mark.parametrize("text, expected", [("0,2,11", [0, 2, 11]), (None, None)])
+def test_keep_layers_option_reads_increasing_layer_numbers(text, expected):
+    from checker.cli import _layer_list
+
+    assert _layer_list(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "a,b", "2,1", "0,0", "0,12", "-1,3"])
+def test_keep_layers_option_rejects_bad_lists_in_one_line(text):
+    from click.testing import CliRunner
+
+    from checker.cli import main
+
+    result = CliRunner().invoke(main, ["train-nli", "--keep-layers", text, "--data-dir", "/nonexistent"])
+    assert result.exit_code == 2
+    assert "--keep-layers" in result.output and "Traceback" not in result.output

