@@ -11,9 +11,12 @@ import numpy as np
 
 from .backends.base import Embedder
 from .errors import BackendError, ModelLoadError
+from .pair_cache import switch_to_wal
 from .records import Claim
 
 logger = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_S = 30.0
 
 
 class EmbeddingCache:
@@ -22,7 +25,10 @@ class EmbeddingCache:
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / "embeddings.sqlite"
-        self.db = sqlite3.connect(self.path)
+        # Concurrent runs share the cache: WAL lets readers go on while one writes, and a writer
+        # waits for another (up to the busy timeout) instead of failing.
+        self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)
+        switch_to_wal(self.db, BUSY_TIMEOUT_S)
         self.db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, dim INTEGER, data BLOB)")
 
     @staticmethod

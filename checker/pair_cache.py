@@ -39,11 +39,11 @@ BUSY_TIMEOUT_S = 30.0
 _QUERY_CHUNK = 500  # keys per SELECT ... IN (...): below SQLite's variable limit on old builds
 
 
-def _switch_to_wal(db: sqlite3.Connection) -> None:
+def switch_to_wal(db: sqlite3.Connection, timeout: float = 30.0) -> None:
     """Switch the file to WAL, waiting for a second process that opens it at the same moment:
     SQLite answers "database is locked" at once for a journal-mode change, without the busy
     timeout (seen with two first runs starting together)."""
-    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    deadline = time.monotonic() + timeout
     while True:
         try:
             db.execute("PRAGMA journal_mode = WAL")
@@ -76,7 +76,7 @@ class PairScoreCache:
         self.db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         self._lock = threading.Lock()  # one connection, possibly used from several threads: one statement group at a time
         self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        _switch_to_wal(self.db)
+        switch_to_wal(self.db, BUSY_TIMEOUT_S)
         with self._write():
             self.db.execute("CREATE TABLE IF NOT EXISTS scores (key BLOB PRIMARY KEY, entailment REAL NOT NULL, "
                             "neutral REAL NOT NULL, contradiction REAL NOT NULL) WITHOUT ROWID")
