@@ -739,9 +739,18 @@ def nli_eval(tsv, nli_model, nli_backend, as_json) -> None:
 @click.option("--distill-weight", type=click.FloatRange(0.0, 1.0), default=0.8, show_default=True,
               help="Share of the teacher's soft labels in the loss (the rest is the gold labels).")
 @click.option("--temperature", type=click.FloatRange(min=0.1), default=2.0, show_default=True, help="Distillation temperature.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=32, show_default=True, help="Pairs per training step.")
+@click.option("--time-budget", type=click.FloatRange(min=1.0), default=None,
+              help="Seconds of training: the step count follows the measured speed (re-estimated every 40 steps), so the learning rate decays to zero in time.")
+@click.option("--eval-every", type=click.IntRange(min=1), default=300, show_default=True, help="Steps between evaluations on the held-out sets.")
+@click.option("--export", "export_to", type=click.Path(dir_okay=False), default=None,
+              help="Only build and tokenize the training data and the held-out sets into this .npz file (for --prepared), then stop.")
+@click.option("--prepared", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Train from a file made by --export (no ../shared/data needed; the data options are then those of the export).")
 @domain_errors
 def train_nli(data_dir, run_dir, out_dir, device, n_english, n_news, news_recipe, rte_repeats, n_wmt, n_codeswitch, dictionary, xnli_repeats, n_paraphrase,
-              threads, epochs, max_steps, lr, seed, init_from, keep_layers, teacher, distill_weight, temperature) -> None:
+              threads, epochs, max_steps, lr, seed, init_from, keep_layers, teacher, distill_weight, temperature, batch_size, time_budget,
+              eval_every, export_to, prepared) -> None:
     """Train vncheck's own NLI model (reads ../shared/data; resumable; writes safetensors).
 
     \b
@@ -750,14 +759,20 @@ def train_nli(data_dir, run_dir, out_dir, device, n_english, n_news, news_recipe
       2    usage or input error: one line "Error: [Ennn] ..."
       130  interrupted (Ctrl-C)
     """
-    from .model.train import TrainConfig, train
+    from .model.train import TrainConfig, export_prepared, train
 
     cfg = TrainConfig(data_dir=data_dir, run_dir=run_dir, device=device, n_english=n_english, n_news=n_news, news_recipe=news_recipe, rte_repeats=rte_repeats, n_wmt=n_wmt,
                       xnli_repeats=xnli_repeats, n_codeswitch=n_codeswitch, dictionary=dictionary, epochs=epochs, max_steps=max_steps, lr=lr, seed=seed,
                       init_from=init_from, n_paraphrase=n_paraphrase, threads=threads, keep_layers=_layer_list(keep_layers),
-                      teacher=teacher, distill_weight=distill_weight, temperature=temperature)
+                      teacher=teacher, distill_weight=distill_weight, temperature=temperature, batch_size=batch_size,
+                      time_budget=time_budget, eval_every=eval_every, prepared=prepared)
     if out_dir:
         cfg.out_dir = out_dir
+    if export_to:
+        if prepared:
+            raise click.UsageError("--export builds the data that --prepared reads: give one of them.")
+        export_prepared(cfg, Path(export_to), log=lambda s: click.echo(s, err=True))
+        return
     train(cfg, log=lambda s: click.echo(s, err=True))
 
 

@@ -129,3 +129,88 @@ def test_keep_layers_option_rejects_bad_lists_in_one_line(text):
     result = CliRunner().invoke(main, ["train-nli", "--keep-layers", text, "--data-dir", "/nonexistent"])
     assert result.exit_code == 2
     assert "--keep-layers" in result.output and "Traceback" not in result.output
+
+
+def _tiny_sets(n_train=120, seed=0):
+    rng = random.Random(seed)
+    rows = lambda n: [[0] + [rng.randint(3, 40) for _ in range(rng.randint(2, 9))] + [2] for _ in range(n)]
+    labels = lambda n: [rng.randint(0, 2) for _ in range(n)]
+    return {"train": (rows(n_train), labels(n_train)), "en-en": (rows(12), labels(12)), "news-dev": (rows(9), labels(9))}
+
+
+def test_prepared_data_round_trip_keeps_every_row_label_and_the_manifest(tmp_path):
+    from checker.model import prepared
+
+    sets = _tiny_sets()
+    manifest = {"pad_id": 1, "counts": {"news": 3}, "data_options": {"seed": 41}}
+    path = prepared.write_prepared(tmp_path / "d.npz", sets, manifest)
+    back, back_manifest = prepared.read_prepared(path)
+    assert back == sets and back_manifest == manifest
+    assert prepared.used_token_ids(sets).tolist() == sorted({t for rows, _ in sets.values() for r in rows for t in r})
+
+
+def test_prepared_data_that_is_not_an_export_is_a_clear_error(tmp_path):
+    import numpy as np
+
+    from checker.model import prepared
+
+    (tmp_path / "junk.npz").write_bytes(b"not a zip file")
+    with pytest.raises(InputError, match="not prepared training data"):
+        prepared.read_prepared(tmp_path / "junk.npz")
+    np.savez(tmp_path / "other.npz", x=np.zeros(3))
+    with pytest.raises(InputError, match="no training set"):
+        prepared.read_prepared(tmp_path / "other.npz")
+    with pytest.raises(ValueError, match="2 rows but 1 labels"):
+        prepared.write_prepared(tmp_path / "bad.npz", {"train": ([[1], [2]], [0])}, {})
+
+
+def _tiny_nli_model(keep_layers=None):
+    """A 1-layer, 8-wide stand-in for NliModel (same attribute names, so save_delta works)."""
+    import torch
+    from transformers import BertConfig, BertModel
+
+    class Tiny(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(0)
+            self.encoder = BertModel(BertConfig(vocab_size=48, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
+                                                intermediate_size=16, max_position_embeddings=32), add_pooling_layer=False)
+            self.classifier = torch.nn.Linear(8, 3)
+
+        def forward(self, input_ids, attention_mask):
+            return self.classifier(self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state[:, 0])
+
+    return Tiny()
+
+
+def test_training_from_prepared_data_with_a_time_budget_fixes_the_steps_and_exports(tmp_path, monkeypatch):
+    import json
+
+    from checker.model import prepared, train as train_module
+
+    monkeypatch.setattr(train_module, "build_model", _tiny_nli_model)
+    prepared.write_prepared(tmp_path / "d.npz", _tiny_sets(n_train=240), {"pad_id": 1, "counts": {}})
+    cfg = train_module.TrainConfig(prepared=str(tmp_path / "d.npz"), run_dir=str(tmp_path / "run"), out_dir=str(tmp_path / "out"),
+                                   batch_size=2, epochs=1, time_budget=0.001, eval_every=10_000, threads=1)
+    lines = []
+    meta = train_module.train(cfg, log=lines.append)
+    timed = train_module.WARM_STEPS + train_module.TIMING_STEPS
+    # the budget is spent by the time the timing ends: one more step, then the export
+    assert meta["training"]["steps"] == timed + 1 < 120
+    assert any("time budget" in line for line in lines)
+    state = json.loads((tmp_path / "run" / "state.json").read_text())
+    assert state["step"] == state["total"] == timed + 1
+    config = json.loads((tmp_path / "out" / "config.json").read_text())
+    assert config["num_layers"] == 1 and set(config["training"]["selection_scores"]) == {"en-en", "news-dev"}
+    assert (tmp_path / "out" / "model.safetensors").is_file()
+
+
+def test_export_and_prepared_together_are_a_one_line_usage_error(tmp_path):
+    from click.testing import CliRunner
+
+    from checker.cli import main
+
+    (tmp_path / "d.npz").write_bytes(b"x")
+    result = CliRunner().invoke(main, ["train-nli", "--export", str(tmp_path / "e.npz"), "--prepared", str(tmp_path / "d.npz")])
+    assert result.exit_code == 2
+    assert "give one of them" in result.output and "Traceback" not in result.output

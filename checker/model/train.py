@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import train_data
+from . import prepared, train_data
 from .nli import DEFAULT_MODEL_DIR, WORD_EMBEDDINGS, build_model, length_batches, load_model, pad_batch, save_delta, select_layers
 
 logger = logging.getLogger(__name__)
@@ -60,6 +60,8 @@ class TrainConfig:
     teacher: str | None = None  # distil from this model folder: soft labels of the teacher, see distill_weight
     distill_weight: float = 0.8  # share of the distillation loss (KL to the teacher at temperature) in the loss
     temperature: float = 2.0
+    prepared: str | None = None  # train from a file written by export_prepared (no ../shared, generator or tokenizer needed)
+    time_budget: float | None = None  # seconds of training: the step count is set from the speed of the first steps
     extra: dict = field(default_factory=dict)
 
 
@@ -68,11 +70,6 @@ def _git_commit() -> str:
         return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, cwd=Path(__file__).parent).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-
-
-def _tokenize(tok, pairs, max_length):
-    enc = tok([p.premise for p in pairs], [p.hypothesis for p in pairs], truncation=True, max_length=max_length)
-    return enc["input_ids"]
 
 
 def _collate(ids_list, pad_id, torch):
@@ -94,48 +91,94 @@ def _batches(lengths, batch_size, seed):
     return batches
 
 
-def evaluate(model, tok, sets: dict, max_length: int, torch, batch_size: int = 64) -> dict[str, float]:
-    """Accuracy per language combination on held-out pairs."""
+def evaluate(model, sets: dict[str, prepared.TokenizedSet], pad_id: int, torch, device: str = "cpu", batch_size: int = 64) -> dict[str, float]:
+    """Accuracy on each held-out set of (token-id rows, labels)."""
     model.eval()
     scores = {}
     with torch.no_grad():
-        for name, pairs in sets.items():
-            ids = _tokenize(tok, pairs, max_length)
-            gold = np.array([LABEL2ID[p.label] for p in pairs])
-            pred = np.zeros(len(pairs), dtype=int)
+        for name, (ids, labels) in sets.items():
+            pred = np.zeros(len(ids), dtype=int)
             for batch in length_batches([len(x) for x in ids], batch_size):
-                x, m = _collate([ids[i] for i in batch], tok.pad_token_id, torch)
-                pred[batch] = model(x, m).argmax(-1).numpy()
-            scores[name] = float((pred == gold).mean())
+                x, m = _collate([ids[i] for i in batch], pad_id, torch)
+                with _autocast(device, torch):
+                    logits = model(x.to(device), m.to(device))
+                pred[batch] = logits.argmax(-1).cpu().numpy()
+            scores[name] = float((pred == np.asarray(labels)).mean())
     model.train()
     return scores
+
+
+def _autocast(device: str, torch):
+    """bf16 mixed precision on a GPU (the weights and the optimiser stay fp32); nothing on CPU."""
+    import contextlib
+
+    return torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") else contextlib.nullcontext()
+
+
+def prepare_data(cfg: TrainConfig, log: Callable[[str], None] = print) -> tuple[dict[str, prepared.TokenizedSet], dict]:
+    """The training set and the held-out sets, tokenized: from ``cfg.prepared`` if given, else
+    built from the shared data folder (``train_data.build_training_set``). Returns
+    ({"train": (rows, labels), held-out name: (rows, labels), ...}, manifest)."""
+    if cfg.prepared:
+        sets, manifest = prepared.read_prepared(Path(cfg.prepared))
+        log(f"prepared data from {cfg.prepared}: " + ", ".join(f"{k}: {len(v[0])}" for k, v in sets.items()))
+        return sets, manifest
+    from .encoder import load_tokenizer
+    from .news_pairs import NEWS_DEV
+
+    data_dir = train_data.shared_data_dir(cfg.data_dir)
+    pairs, manifest = train_data.build_training_set(data_dir, cfg.seed, cfg.n_english, cfg.n_breaking, cfg.n_wmt, cfg.xnli_repeats,
+                                                     cfg.n_codeswitch, Path(cfg.dictionary), cfg.n_news, cfg.rte_repeats,
+                                                     cfg.n_paraphrase, cfg.news_recipe)
+    held = train_data.held_out_sets(data_dir, NEWS_DEV)
+    log(f"training pairs: {len(pairs)} {manifest['counts']}; held-out: {{{', '.join(f'{k}: {len(v)}' for k, v in held.items())}}}")
+    tok = load_tokenizer()
+    manifest = manifest | {"pad_id": tok.pad_token_id, "max_length": cfg.max_length,
+                           "data_options": {k: getattr(cfg, k) for k in DATA_OPTIONS}}
+    sets = {prepared.TRAIN: (prepared.tokenize_pairs(tok, pairs, cfg.max_length), [LABEL2ID[p.label] for p in pairs])}
+    for name, held_pairs in held.items():
+        sets[name] = (prepared.tokenize_pairs(tok, held_pairs, cfg.max_length), [LABEL2ID[p.label] for p in held_pairs])
+    return sets, manifest
+
+
+#: The options of TrainConfig that decide the training data (recorded with prepared data).
+DATA_OPTIONS = ("seed", "n_english", "n_breaking", "n_wmt", "xnli_repeats", "n_news", "news_recipe", "rte_repeats",
+                "n_paraphrase", "n_codeswitch", "max_length")
+
+
+def export_prepared(cfg: TrainConfig, path: Path, log: Callable[[str], None] = print) -> Path:
+    """Build and tokenize the training data of ``cfg`` and write it to ``path`` (see ``prepared``)."""
+    sets, manifest = prepare_data(cfg, log)
+    out = prepared.write_prepared(path, sets, manifest)
+    log(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB): " + ", ".join(f"{k}: {len(v[0])}" for k, v in sets.items()))
+    return out
 
 
 def _save_checkpoint(path: Path, model, optimizer, state: dict, torch) -> None:
     from safetensors.torch import save_file
 
     path.mkdir(parents=True, exist_ok=True)
-    tensors = {f"model.{k}": v.contiguous() for k, v in model.state_dict().items() if k != WORD_EMBEDDINGS and "position_ids" not in k}
+    tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items() if k != WORD_EMBEDDINGS and "position_ids" not in k}
     names = {id(p): n for n, p in model.named_parameters()}
     for group in optimizer.param_groups:
         for p in group["params"]:
             st = optimizer.state.get(p)
             if st:
-                tensors[f"adam.m.{names[id(p)]}"] = st["exp_avg"].contiguous()
-                tensors[f"adam.v.{names[id(p)]}"] = st["exp_avg_sq"].contiguous()
+                tensors[f"adam.m.{names[id(p)]}"] = st["exp_avg"].cpu().contiguous()
+                tensors[f"adam.v.{names[id(p)]}"] = st["exp_avg_sq"].cpu().contiguous()
                 state.setdefault("adam_steps", {})[names[id(p)]] = float(st["step"])
     save_file(tensors, str(path / "ckpt.safetensors.tmp"))
     (path / "ckpt.safetensors.tmp").replace(path / "ckpt.safetensors")
     (path / "state.json").write_text(json.dumps(state, indent=1), encoding="utf-8")
 
 
-def _load_checkpoint(path: Path, model, optimizer, torch) -> dict | None:
+def _load_checkpoint(path: Path, model, optimizer, torch, device: str = "cpu") -> dict | None:
     from safetensors.torch import load_file
 
     if not (path / "state.json").is_file() or not (path / "ckpt.safetensors").is_file():
         return None
     state = json.loads((path / "state.json").read_text(encoding="utf-8"))
-    tensors = load_file(str(path / "ckpt.safetensors"))
+    tensors = load_file(str(path / "ckpt.safetensors"), device=device)
     model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, strict=False)
     params = dict(model.named_parameters())
     for name, steps in state.get("adam_steps", {}).items():
@@ -156,24 +199,14 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
     """
     import torch
 
-    from .encoder import load_tokenizer
-
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
-    data_dir = train_data.shared_data_dir(cfg.data_dir)
     run_dir = Path(cfg.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
 
-    pairs, manifest = train_data.build_training_set(data_dir, cfg.seed, cfg.n_english, cfg.n_breaking, cfg.n_wmt, cfg.xnli_repeats,
-                                                     cfg.n_codeswitch, Path(cfg.dictionary), cfg.n_news, cfg.rte_repeats,
-                                                     cfg.n_paraphrase, cfg.news_recipe)
-    from .news_pairs import NEWS_DEV
-
-    held = train_data.held_out_sets(data_dir, NEWS_DEV)
-    log(f"training pairs: {len(pairs)} {manifest['counts']}; held-out: {{{', '.join(f'{k}: {len(v)}' for k, v in held.items())}}}")
-    tok = load_tokenizer()
-    ids = _tokenize(tok, pairs, cfg.max_length)
-    labels = [LABEL2ID[p.label] for p in pairs]
+    held, manifest = prepare_data(cfg, log)
+    ids, labels = held.pop(prepared.TRAIN)
+    pad_id = int(manifest.get("pad_id", 1))
 
     model = build_model(keep_layers=cfg.keep_layers)
     if cfg.init_from:
@@ -199,16 +232,18 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
     epoch_batches = [_batches([len(x) for x in ids], cfg.batch_size, cfg.seed + e) for e in range(cfg.epochs)]
     schedule = [b for eb in epoch_batches for b in eb]
     total = min(len(schedule), cfg.max_steps or len(schedule))
-    warmup = max(1, int(cfg.warmup * total))
 
     def lr_at(step: int) -> float:
+        warmup = max(1, int(cfg.warmup * total))  # total may be fixed later by the time budget
         if step < warmup:
             return cfg.lr * (step + 1) / warmup
         return cfg.lr * max(0.0, (total - step) / max(1, total - warmup))
 
-    state = _load_checkpoint(run_dir, model, optimizer, torch) or {
+    state = _load_checkpoint(run_dir, model, optimizer, torch, cfg.device) or {
         "step": 0, "best": -1.0, "history": [], "seconds": 0.0, "config": asdict(cfg),
     }
+    if state.get("total"):
+        total = state["total"]  # fixed by the time budget when the run began
     if state["step"]:
         log(f"resuming at step {state['step']}/{total}")
     model.train()
@@ -218,16 +253,31 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
     running = []
     step = state["step"]
     while step < total:
+        if cfg.time_budget and not state.get("total"):
+            # Re-estimated every TIMING_STEPS from the mean step time since the warm-up (a GPU's
+            # first batches of each new length are slow), so the learning rate ends at zero in time.
+            since_warm = step - state["step"] - WARM_STEPS
+            if since_warm == 0:
+                t_warm = time.time()
+            elif since_warm > 0 and since_warm % TIMING_STEPS == 0:
+                per_step = (time.time() - t_warm) / since_warm
+                total = _steps_within(cfg.time_budget - (time.time() - t_start), per_step, step, len(schedule) if cfg.max_steps is None else min(len(schedule), cfg.max_steps))
+                if since_warm == TIMING_STEPS or step + TIMING_STEPS >= total:
+                    log(f"time budget {cfg.time_budget:.0f} s at {per_step * 1000:.0f} ms a step: {total} steps")
         batch = schedule[step]
-        x, m = _collate([ids[i] for i in batch], tok.pad_token_id, torch)
-        y = torch.tensor([labels[i] for i in batch])
+        x, m = _collate([ids[i] for i in batch], pad_id, torch)
+        x, m = x.to(cfg.device), m.to(cfg.device)
+        y = torch.tensor([labels[i] for i in batch]).to(cfg.device)
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step)
-        logits = model(x.to(cfg.device), m.to(cfg.device))
-        loss = loss_fn(logits, y.to(cfg.device))
+        with _autocast(cfg.device, torch):
+            logits = model(x, m).float()
+            if teacher is not None:
+                with torch.no_grad():
+                    teacher_logits = teacher(x, m).float()
+        loss = loss_fn(logits, y)
         if teacher is not None:
-            with torch.no_grad():
-                soft = torch.softmax(teacher(x.to(cfg.device), m.to(cfg.device)) / cfg.temperature, dim=-1)
+            soft = torch.softmax(teacher_logits / cfg.temperature, dim=-1)
             kd = torch.nn.functional.kl_div(torch.log_softmax(logits / cfg.temperature, dim=-1), soft,
                                             reduction="batchmean") * cfg.temperature ** 2
             loss = cfg.distill_weight * kd + (1.0 - cfg.distill_weight) * loss
@@ -242,8 +292,10 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
             rate = step * cfg.batch_size / max(1e-9, elapsed)
             log(f"step {step}/{total} loss {np.mean(running[-50:]):.4f} lr {lr_at(step):.2e} {rate:.1f} pairs/s elapsed {elapsed/60:.1f} min")
         done = step == total
+        if done and cfg.time_budget:
+            state["total"] = total  # a resumed run keeps the step count the budget gave
         if step % cfg.eval_every == 0 or done:
-            scores = evaluate(model, tok, held, cfg.max_length, torch)
+            scores = evaluate(model, held, pad_id, torch, cfg.device)
             mean = float(np.mean(list(scores.values())))
             state["history"].append({"step": step, **scores, "mean": mean})
             log(f"eval step {step}: {scores} mean {mean:.4f}")
@@ -279,6 +331,22 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
     save_delta(best, Path(cfg.out_dir), {v: k for k, v in LABEL2ID.items()}, meta)
     log(f"exported best checkpoint (step {state.get('best_step')}) to {cfg.out_dir}")
     return meta
+
+
+#: With a time budget: steps run before the timing starts (start-up), then the steps between re-estimates.
+WARM_STEPS = 10
+TIMING_STEPS = 40
+
+
+def _steps_within(seconds_left: float, per_step: float, step: int, total: int) -> int:
+    """The step count that ends ``seconds_left`` from now at ``per_step`` seconds a step, from ``step`` on
+    (at most ``total``, at least one more step; evaluations and checkpoints are not counted).
+
+    Example:
+        >>> _steps_within(10.0, 0.5, 50, 1000), _steps_within(10.0, 0.5, 50, 60), _steps_within(-1.0, 0.5, 50, 1000)
+        (70, 60, 51)
+    """
+    return max(step + 1, min(total, step + int(seconds_left / max(per_step, 1e-9))))
 
 
 def _hardware(device: str, torch) -> str:
