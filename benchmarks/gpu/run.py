@@ -8,9 +8,8 @@ Prepare here, in the repository root (``.gpu/`` is listed in .git/info/exclude a
     vncheck train-nli --export .gpu/data.npz --english 120000 --news 40000 --news-recipe 4 \
         --paraphrase 6000 --xnli-repeats 3 --rte-repeats 2 --seed 41
     python benchmarks/gpu/make_base.py .gpu/data.npz .gpu/base.bin.xz
-    cp benchmarks/gpu/run.py .gpu/
-There (JSON: per model lr, batch, epochs, time budget in seconds, evaluation interval, seed):
-    python3 .gpu/run.py '{"teacher": {"lr": 5e-5, "batch": 64, "epochs": 3, "budget": 240, "eval_every": 1000},
+There, in the repository root (JSON: per model lr, batch, epochs, time budget in seconds, evaluation interval, seed):
+    python3 benchmarks/gpu/run.py '{"teacher": {"lr": 5e-5, "batch": 64, "epochs": 3, "budget": 240, "eval_every": 1000},
                           "student": {"lr": 8e-5, "batch": 64, "epochs": 3, "budget": 165, "eval_every": 1000}}'
 """
 import json, lzma, os, shutil, sys, time
@@ -40,13 +39,12 @@ torch.backends.cuda.matmul.allow_tf32 = True
 common = dict(prepared=".gpu/data.npz", device=device, checkpoint_seconds=10**9, threads=args.get("threads", 8))
 STUDENT_LAYERS = [0, 2, 3, 5, 6, 8, 9, 11]
 
-def split_to_out(path: Path, prefix: str, parts_now: int):
+def split_to_out(path: Path, prefix: str):
     data = path.read_bytes(); size = 15 * 1024 * 1024
     chunks = [data[i:i + size] for i in range(0, len(data), size)]
     for i, c in enumerate(chunks):
-        dest = (OUT if i < parts_now else WORK / "later") / f"{prefix}.part{i}"
-        dest.parent.mkdir(parents=True, exist_ok=True); dest.write_bytes(c)
-    log(f"{prefix}: {len(data)} bytes in {len(chunks)} parts, {min(parts_now, len(chunks))} now")
+        (OUT / f"{prefix}.part{i}").write_bytes(c)
+    log(f"{prefix}: {len(data)} bytes in {len(chunks)} parts (join them with cat)")
 
 if not args.get("skip_teacher"):
     t = args["teacher"]
@@ -63,10 +61,10 @@ cfg = TrainConfig(run_dir=str(WORK / "run-student"), out_dir=str(WORK / "student
 train(cfg, log=log)
 shutil.copy(WORK / "student" / "config.json", OUT / "student_config.json")
 def best_mean(d):
-    return json.loads((WORK / d / "config.json").read_text())["training"]["history"] and max(
-        h["mean"] for h in json.loads((WORK / d / "config.json").read_text())["training"]["history"])
+    history = json.loads((WORK / d / "config.json").read_text())["training"]["history"]
+    return max(h["mean"] for h in history)
 ms, mt = best_mean("student"), best_mean("teacher")
 chosen = "student" if ms >= mt - 0.01 else "teacher"  # the student if within 1 point of the teacher's held-out mean
 log(f"held-out mean: student {ms:.4f}, teacher {mt:.4f}: returning the {chosen}")
-split_to_out(WORK / chosen / "model.safetensors", chosen, 3)
+split_to_out(WORK / chosen / "model.safetensors", chosen)
 log("all done")

@@ -8,6 +8,7 @@ decay. Checkpoints (safetensors + JSON, no pickles) every few minutes make it re
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -61,7 +62,7 @@ class TrainConfig:
     distill_weight: float = 0.8  # share of the distillation loss (KL to the teacher at temperature) in the loss
     temperature: float = 2.0
     prepared: str | None = None  # train from a file written by export_prepared (no ../shared, generator or tokenizer needed)
-    time_budget: float | None = None  # seconds of training: the step count is set from the speed of the first steps
+    time_budget: float | None = None  # seconds of training: the step count follows the measured speed (re-estimated)
     extra: dict = field(default_factory=dict)
 
 
@@ -110,8 +111,6 @@ def evaluate(model, sets: dict[str, prepared.TokenizedSet], pad_id: int, torch, 
 
 def _autocast(device: str, torch):
     """bf16 mixed precision on a GPU (the weights and the optimiser stay fp32); nothing on CPU."""
-    import contextlib
-
     return torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") else contextlib.nullcontext()
 
 
@@ -135,9 +134,8 @@ def prepare_data(cfg: TrainConfig, log: Callable[[str], None] = print) -> tuple[
     tok = load_tokenizer()
     manifest = manifest | {"pad_id": tok.pad_token_id, "max_length": cfg.max_length,
                            "data_options": {k: getattr(cfg, k) for k in DATA_OPTIONS}}
-    sets = {prepared.TRAIN: (prepared.tokenize_pairs(tok, pairs, cfg.max_length), [LABEL2ID[p.label] for p in pairs])}
-    for name, held_pairs in held.items():
-        sets[name] = (prepared.tokenize_pairs(tok, held_pairs, cfg.max_length), [LABEL2ID[p.label] for p in held_pairs])
+    sets = {name: (prepared.tokenize_pairs(tok, group, cfg.max_length), [LABEL2ID[p.label] for p in group])
+            for name, group in {prepared.TRAIN: pairs, **held}.items()}
     return sets, manifest
 
 
@@ -231,7 +229,8 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
     )
     epoch_batches = [_batches([len(x) for x in ids], cfg.batch_size, cfg.seed + e) for e in range(cfg.epochs)]
     schedule = [b for eb in epoch_batches for b in eb]
-    total = min(len(schedule), cfg.max_steps or len(schedule))
+    planned = min(len(schedule), cfg.max_steps or len(schedule))
+    total = planned
 
     def lr_at(step: int) -> float:
         warmup = max(1, int(cfg.warmup * total))  # total may be fixed later by the time budget
@@ -261,7 +260,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> dict:
                 t_warm = time.time()
             elif since_warm > 0 and since_warm % TIMING_STEPS == 0:
                 per_step = (time.time() - t_warm) / since_warm
-                total = _steps_within(cfg.time_budget - (time.time() - t_start), per_step, step, len(schedule) if cfg.max_steps is None else min(len(schedule), cfg.max_steps))
+                total = _steps_within(cfg.time_budget - (time.time() - t_start), per_step, step, planned)
                 if since_warm == TIMING_STEPS or step + TIMING_STEPS >= total:
                     log(f"time budget {cfg.time_budget:.0f} s at {per_step * 1000:.0f} ms a step: {total} steps")
         batch = schedule[step]
