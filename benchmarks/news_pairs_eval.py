@@ -3,6 +3,7 @@
 Usage:
     python benchmarks/news_pairs_eval.py                          # dev split, vncheck-nli.v4
     python benchmarks/news_pairs_eval.py --split test             # the frozen test split (report only)
+    python benchmarks/news_pairs_eval.py --split test_b           # the second frozen test split (report only)
     python benchmarks/news_pairs_eval.py --nli-model PATH         # another local NLI model folder
     python benchmarks/news_pairs_eval.py --errors                 # list the wrong verdicts
 
@@ -100,7 +101,8 @@ def print_table(title: str, results: dict[str, dict], columns: list[str]) -> Non
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=["dev", "test"], default="dev")
+    parser.add_argument("--split", choices=["dev", "test", "test_b"], default="dev",
+                        help="dev (tuning), test or test_b (the two frozen test splits: report only)")
     parser.add_argument("--nli", default="vncheck-nli.v4", help="registered NLI backend name")
     parser.add_argument("--nli-model", default=None, help="local NLI model folder (vncheck's own or Hugging Face)")
     parser.add_argument("--errors", action="store_true", help="print the wrong verdicts")

@@ -61,8 +61,26 @@ def test_news_pairs_excluded_sources_read_pair_files(tmp_path):
     f = tmp_path / "p.tsv"
     f.write_text("premise\thypothesis\tlabel\tsource\na\tb\tneutral\tcorpus/bbc_en.jsonl.gz#bbc-tech-001\n"
                  "c\td\tneutral\tparallel/wmt_news_de_en.tsv.gz#row=100\n", encoding="utf-8")
-    docs, rows = np_.excluded_sources([f])
+    docs, rows, premises = np_.excluded_sources([f])
     assert docs == {"bbc-tech-001"} and {97, 100, 103} <= rows and 104 not in rows
+    assert premises == {"a", "c"}
+
+
+def test_news_pairs_leave_out_articles_that_quote_an_evaluation_premise(tmp_path):
+    import gzip
+    import json
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    quoted = "The council approved the new bridge over the river on Monday evening."
+    articles = {"bbc_en.jsonl.gz": [{"id": "a1", "lang": "en", "text": quoted + " It will cost a great deal of money in the end."},
+                                    {"id": "a2", "lang": "en", "text": "Another story about the weather in the north of the country today."}],
+                "gnad_de.jsonl.gz": [], "wikinews_de.jsonl.gz": []}
+    for name, rows in articles.items():
+        with gzip.open(corpus / name, "wt", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(r) + "\n" for r in rows)
+    assert set(np_.corpus_sentences(tmp_path, set())) == {"a1", "a2"}
+    assert set(np_.corpus_sentences(tmp_path, set(), {quoted})) == {"a2"}  # a copy under another id goes too
 
 
 @pytest.mark.parametrize("text, lang, written", [

@@ -35,8 +35,9 @@ from .train_data import Pair, read_tsv
 EDITS_FILE = Path(__file__).with_name("data") / "edits.toml"
 CORPUS_FILES = ("bbc_en.jsonl.gz", "gnad_de.jsonl.gz", "wikinews_de.jsonl.gz")
 _PAIRS_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "news_pairs"
-#: The labelled evaluation pairs whose sources the training pairs must not use.
-EVAL_PAIR_FILES = (_PAIRS_DIR / "dev.tsv", _PAIRS_DIR / "test.tsv")
+#: The labelled evaluation pairs whose sources the training pairs must not use (test_b.tsv, the
+#: second frozen test split, from 2026-12-04 on: models up to vncheck-nli-v4 were built without it).
+EVAL_PAIR_FILES = (_PAIRS_DIR / "dev.tsv", _PAIRS_DIR / "test.tsv", _PAIRS_DIR / "test_b.tsv")
 NEWS_DEV = _PAIRS_DIR / "dev.tsv"
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'“”»«]?\s+(?=[A-ZÄÖÜ\"„“»])")
 
@@ -582,38 +583,45 @@ def _good(text: str) -> bool:
     return 8 <= len(words) <= 45 and text[-1:] in ".!?\"”“»«'" and "\t" not in text and not text.isupper()
 
 
-def corpus_sentences(data_dir: Path, exclude_docs: set[str]) -> dict[str, list[Sentence]]:
-    """Sentences of the news corpus, by article id, without the excluded articles."""
+def corpus_sentences(data_dir: Path, exclude_docs: set[str], exclude_texts: Iterable[str] = ()) -> dict[str, list[Sentence]]:
+    """Sentences of the news corpus, by article id, without the excluded articles and without any
+    article that quotes one of ``exclude_texts`` (the corpus holds some articles twice, under two ids)."""
+    exclude_texts = tuple(exclude_texts)
     docs: dict[str, list[Sentence]] = {}
     for name in CORPUS_FILES:
         path = data_dir / "corpus" / name
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             for line in fh:
                 art = json.loads(line)
-                if art["id"] in exclude_docs:
+                if art["id"] in exclude_docs or any(t in art["text"] for t in exclude_texts):
                     continue
                 sents = [s for s in split_sentences(art["text"]) if _good(s)]
                 docs[art["id"]] = [Sentence(s, art["lang"], art["id"], i) for i, s in enumerate(sents)]
     return docs
 
 
-def wmt_rows(data_dir: Path, exclude_rows: set[int]) -> list[tuple[int, str, str, str]]:
-    """(1-based row, de, en, test set) of the WMT news sets (not the mixed-domain 2022 set)."""
+def wmt_rows(data_dir: Path, exclude_rows: set[int], exclude_texts: Iterable[str] = ()) -> list[tuple[int, str, str, str]]:
+    """(1-based row, de, en, test set) of the WMT news sets (not the mixed-domain 2022 set), without
+    the excluded rows and rows that quote one of ``exclude_texts`` (a sentence repeated in another set)."""
+    exclude_texts = tuple(exclude_texts)
     rows = read_tsv(data_dir / "parallel" / "wmt_news_de_en.tsv.gz")
     out = []
     for i, r in enumerate(rows, start=1):
         if r["source"].startswith("generaltest") or i in exclude_rows:
             continue
         de, en = r["de"].strip(), r["en"].strip()
+        if exclude_texts and any(t in de or t in en for t in exclude_texts):
+            continue
         if de and en and _good(en) and _good(de):
             out.append((i, de, en, r["source"]))
     return out
 
 
-def excluded_sources(pair_files: Iterable[Path]) -> tuple[set[str], set[int]]:
-    """Article ids and WMT rows (with their neighbours) used by labelled evaluation pairs."""
+def excluded_sources(pair_files: Iterable[Path]) -> tuple[set[str], set[int], set[str]]:
+    """Article ids, WMT rows (with their neighbours) and premises of the labelled evaluation pairs."""
     docs: set[str] = set()
     rows: set[int] = set()
+    premises: set[str] = set()
     for path in pair_files:
         if not path.is_file():
             continue
@@ -624,7 +632,9 @@ def excluded_sources(pair_files: Iterable[Path]) -> tuple[set[str], set[int]]:
                 rows.update(range(row - 3, row + 4))
             elif "#" in source:
                 docs.add(source.split("#", 1)[1].strip())
-    return docs, rows
+            if r.get("premise"):
+                premises.add(r["premise"])
+    return docs, rows, premises
 
 
 def _pick_neighbour(text: str, near: list[str], rng: random.Random) -> str | None:
@@ -639,8 +649,8 @@ def _pick_neighbour(text: str, near: list[str], rng: random.Random) -> str | Non
     return rng.choice(near)
 
 
-def build_news_pairs(data_dir: Path, n: int, seed: int, exclude: tuple[set[str], set[int]] = (set(), set()),
-                     recipe: int = 3) -> list[Pair]:
+def build_news_pairs(data_dir: Path, n: int, seed: int,
+                     exclude: tuple[set[str], set[int], set[str]] = (set(), set(), set()), recipe: int = 3) -> list[Pair]:
     """About ``n`` targeted pairs: 45% contradiction, 27% entailment, 28% neutral.
 
     Half cross-lingual (WMT: German original against the edited English translation and the
@@ -649,11 +659,11 @@ def build_news_pairs(data_dir: Path, n: int, seed: int, exclude: tuple[set[str],
     the same story) and role swaps wherever the two parties stand (``EDIT_WEIGHTS_V4``).
     """
     rng = random.Random(seed)
-    exclude_docs, exclude_rows = exclude
-    wmt = wmt_rows(data_dir, exclude_rows)
+    exclude_docs, exclude_rows, exclude_texts = exclude
+    wmt = wmt_rows(data_dir, exclude_rows, exclude_texts)
     names = NamePool.from_wmt(wmt) if recipe >= 4 else None
     by_row = {w[0]: w for w in wmt}
-    docs = corpus_sentences(data_dir, exclude_docs)
+    docs = corpus_sentences(data_dir, exclude_docs, exclude_texts)
     rng.shuffle(wmt)
     doc_ids = sorted(docs)
     rng.shuffle(doc_ids)
