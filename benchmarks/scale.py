@@ -261,7 +261,11 @@ def main() -> None:
             rows.append(row)
             print(json.dumps(row), flush=True)
     write_csv(rows, args.out / "scale.csv")
-    plot(rows, args.out / "scale.png")
+    try:
+        plot(rows, args.out / "scale.png")
+    except ImportError:  # the table below is the result; the PNG needs the bench extra
+        print("matplotlib is not installed (pip install -e '.[bench]'): scale.png not drawn; "
+              f"redraw it later with --replot {args.out / 'scale.csv'}", file=sys.stderr)
     print()
     print("| step | articles | wall s | claims | candidate pairs | pairs checked | NLI inputs | contradictions | agreements | peak RSS MB |")
     print("|---|---|---|---|---|---|---|---|---|---|")

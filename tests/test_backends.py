@@ -7,7 +7,7 @@ import pytest
 from checker.backends.fake import HashingEmbedder, RuleNli
 from checker.backends.registry import available, get_embedder, get_nli
 from checker.errors import ModelLoadError
-from checker.model.nli import length_batches, to_label_dicts
+from checker.model.nli import length_batches, to_label_dicts, token_batches
 from checker.records import NLI_LABELS
 
 
@@ -46,6 +46,17 @@ def test_backends_label_dicts_fold_unknown_labels_into_neutral():
 
 def test_backends_length_batches_sort_by_length():
     assert length_batches([5, 1, 4, 2], 2) == [[1, 3], [2, 0]]
+
+
+def test_backends_token_batches_keep_the_padded_size_within_the_budget():
+    lengths = [3, 40, 7, 7, 120, 12, 5, 64, 9, 2] * 7
+    batches = token_batches(lengths, 64, max_items=6)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))  # every text once
+    for b in batches:
+        assert len(b) <= 6
+        assert len(b) == 1 or len(b) * max(lengths[i] for i in b) <= 64  # only a too-long text stands alone
+    assert [lengths[i] for i in batches[0]] == [2] * 6  # short texts share a batch
+    assert [len(b) for b in batches if lengths[b[0]] == 120] == [1] * 7
 
 
 def test_backends_hf_local_uses_checkpoint_id2label(tiny_hf_nli):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..model.nli import length_batches, pad_batch
+from ..model.nli import pad_batch, token_batches
 from .onnx_runtime import build_once, export_graph, open_session, try_onnx
 from .registry import register_embedder
 
@@ -24,16 +24,21 @@ class E5Embedder:
     same vectors as torch to cosine 0.999999; 89 against 84 texts/s on 4,451 news claims,
     2 cores), "torch", or "auto" (ONNX when onnxruntime is installed). int8 weights would
     be 1.3-1.5x faster but move cosines by up to 0.04-0.06, too much at the 0.86 threshold.
+
+    Texts are embedded in length-sorted batches of at most ``batch_tokens`` padded tokens and
+    ``batch_size`` texts (``checker.model.nli.token_batches``): smaller batches for longer
+    texts run faster on two cores than a fixed count (``benchmarks/embed_speed.py``).
     """
 
     name = "e5-small.v1"
 
-    def __init__(self, prefix: str = "query: ", batch_size: int = 32, threads: int | None = None,
-                 runtime: str = "auto", cache_dir: str | None = None) -> None:
+    def __init__(self, prefix: str = "query: ", batch_size: int = 64, threads: int | None = None,
+                 runtime: str = "auto", cache_dir: str | None = None, batch_tokens: int = 512) -> None:
         from ..model.encoder import load_encoder, load_tokenizer
 
         self.prefix = prefix
         self.batch_size = batch_size
+        self.batch_tokens = batch_tokens
         self.tokenizer = load_tokenizer()
         self.dim = 384
         self._session = try_onnx(runtime, ("onnx",), lambda: open_session(build_onnx(Path(cache_dir) if cache_dir else None), threads),
@@ -52,7 +57,7 @@ class E5Embedder:
         if not texts:
             return out
         ids = self.tokenizer([self.prefix + t for t in texts], truncation=True, max_length=512)["input_ids"]
-        for batch in length_batches([len(x) for x in ids], self.batch_size):
+        for batch in token_batches([len(x) for x in ids], self.batch_tokens, self.batch_size):
             x, m = pad_batch([ids[i] for i in batch], self.tokenizer.pad_token_id)
             out[batch] = self._vectors(x, m)
         return out

@@ -174,6 +174,28 @@ def length_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
+def token_batches(lengths: Sequence[int], max_tokens: int, max_items: int = 64) -> list[list[int]]:
+    """Length-sorted batches of at most ``max_tokens`` padded tokens (and ``max_items`` items) each.
+
+    Short texts go many to a batch, long ones few: on 2 CPU cores a batch of about 512 tokens
+    keeps the activations in cache (``benchmarks/embed_speed.py``). An item longer than the
+    budget is a batch of its own.
+
+    Example:
+        >>> token_batches([5, 1, 4, 2], 8)
+        [[1, 3], [2], [0]]
+    """
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
+    out: list[list[int]] = []
+    for i in order:
+        # sorted, so the newest item is the longest: the padded size is its length times the count
+        if out and len(out[-1]) < max_items and (len(out[-1]) + 1) * lengths[i] <= max_tokens:
+            out[-1].append(i)
+        else:
+            out.append([i])
+    return out
+
+
 def pad_batch(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
     """Pad token-id rows to the longest row of the batch.
 
