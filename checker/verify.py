@@ -306,7 +306,7 @@ def decide(
         # which way it went. Other facts of one story ("imports rose" / "exports fell") read as
         # neutral and stay out.
         flipped = max((f.confidence for f in cmp.findings if f.kind == "conflict"
-                       and (f.check.startswith("outcome:") or f.check in ("figures", "actor"))), default=0.0)
+                       and (f.check.startswith("outcome:") or f.check in ("figures", "actor", "count"))), default=0.0)
         if flipped and e_fwd >= t.same_statement:
             why = f"the NLI model reads both as one statement (entailment {e_fwd:.2f}), with another outcome, figure or actor"
             return verdict(Verdict.CONTRADICTS, _noisy_or(flipped, 0.5 * e_fwd), conflicts + [why] + nli_line + notes, ("checks", "nli"))

@@ -82,3 +82,10 @@ def test_german_bare_number_counts_the_noun_after_its_adjectives():
 def test_cardinal_words_are_not_read_as_the_nearby_ordinal():
     assert [(q.value, q.kind) for q in extract_quantities("Police seized eight tonnes, the eighth haul this year.", "en")][:2] == [
         (8.0, "cardinal"), (8.0, "ordinal")]
+
+
+def test_checks_quantities_read_an_article_before_a_written_scale_word_as_one():
+    assert _values("Der Dienst hat mit einer Milliarde Nutzer die Verschlüsselung eingeführt.", "de") == [(1e9, "cardinal")]
+    assert _values("Eine Million Euro wurden gespendet.", "de") == [(1e6, "cardinal")]
+    assert _values("The firm paid a billion dollars for it.", "en") == [(1e9, "cardinal")]
+    assert _values("He is a millionaire with a plan.", "en") == []  # no scale word after the article

@@ -272,6 +272,21 @@ def test_verify_opposite_outcome_in_what_nli_reads_as_one_statement_contradicts(
     assert apart.score < 0.5 and apart.reasons[0].startswith("possible contradiction: the NLI model reads them as unrelated")
 
 
+def test_verify_another_count_in_what_nli_reads_as_one_statement_contradicts():
+    from checker.checks.compare import Comparison
+    from checker.records import Finding
+    from checker.verify import DEFAULT_THRESHOLDS, decide
+
+    e = min(1.0, DEFAULT_THRESHOLDS.same_statement + 0.05)
+    count = Comparison((Finding("count", "conflict", "people: sechs Personen vs sechzehn Menschen", 0.45),))
+    v = decide("a", "b", count, (_probs(e, 1 - e, 0.0), _probs(0.25, 0.7, 0.05)))  # b→a shorter: neutral-ish
+    assert v.label is Verdict.CONTRADICTS and v.score >= 0.5
+    assert any("one statement" in r for r in v.reasons)
+    # read as two facts (entailment low both ways, no NLI contradiction): no contradiction
+    apart = decide("a", "b", count, (_probs(0.2, 0.75, 0.05), _probs(0.2, 0.75, 0.05)))
+    assert apart.label is not Verdict.CONTRADICTS
+
+
 def test_verify_figures_alone_against_confident_nli_neutral_are_a_possible_contradiction():
     from checker.checks.compare import Comparison
     from checker.records import Finding

@@ -45,7 +45,7 @@ BUILTIN_DIR = Path(__file__).parent / "lexicon"
 _WORDLIST_SECTIONS = {
     "months", "time_words", "tense", "cardinals", "ordinals", "ordinal_prefixes", "superlatives", "approx",
     "nouns", "measures", "trend", "roles", "qualifiers", "degrees", "negation", "hedges", "clauses",
-    "function_words", "era_templates", "contest",
+    "function_words", "era_templates", "contest", "scale_articles",
 }
 _RECORD_FIELDS: dict[str, dict[str, tuple[type | tuple[type, ...], bool]]] = {
     "actors": {"label": (str, False), "names": (list, True), "kind": (str, False)},

@@ -117,11 +117,17 @@ class _NumberReader:
         self.cardinals = {m.start: m for m in lexicon.find("cardinals", sent.tokens)}
         self.ordinals = {m.start: m for m in lexicon.find("ordinals", sent.tokens)}
         self.words = lexicon.cached("single-word-cardinals", lambda: _single_word_cardinals(lexicon))
+        self.scale_articles = set(lexicon.words("scale_articles", sent.lang))
 
     def read(self, i: int) -> tuple[float, int, str] | None:
         """(value, end index, "cardinal"|"ordinal") for a number starting at token ``i``."""
         toks = self.sent.tokens
         tok = toks[i]
+        if tok.kind == "word" and tok.norm in self.scale_articles and i + 1 < len(toks):
+            nxt = toks[i + 1]
+            # "a billion", "einer Milliarde": the scale word written out (not "a m", "ein Mio")
+            if nxt.kind == "word" and len(nxt.text) >= 6 and self._scale(nxt.norm):
+                return 1.0, i + 1, "cardinal"
         if tok.kind == "num":
             m = _DIGITS.match(tok.text)
             if not m:
