@@ -12,8 +12,8 @@ the dev split of the news pairs; ``c`` = NLI contradiction averaged over both di
 3. A weaker structured conflict (an opposite outcome word, a negation on one side only, one
    figure or actor changed) about different times, or read as unrelated by the model in either
    direction (neutral >= ``neutral_veto``) -> a possible contradiction; else with ``c`` >=
-   ``corroborate`` -> CONTRADICTS (noisy-or of the two); else, for an outcome, placing, figure
-   or actor conflict where the model reads both claims as one statement (entailment >=
+   ``corroborate`` -> CONTRADICTS (noisy-or of the two); else, for an outcome, placing, figure,
+   count or actor conflict where the model reads both claims as one statement (entailment >=
    ``same_statement``) -> CONTRADICTS.
 4. NLI alone: ``c`` >= ``contradiction``, no slot agreement, no timeline (the claims are
    about different times) and no disjoint actors -> CONTRADICTS, score 0.5 at the bar rising
@@ -308,7 +308,7 @@ def decide(
         flipped = max((f.confidence for f in cmp.findings if f.kind == "conflict"
                        and (f.check.startswith("outcome:") or f.check in ("figures", "actor", "count"))), default=0.0)
         if flipped and e_fwd >= t.same_statement:
-            why = f"the NLI model reads both as one statement (entailment {e_fwd:.2f}), with another outcome, figure or actor"
+            why = f"the NLI model reads both as one statement (entailment {e_fwd:.2f}), with another outcome, figure, count or actor"
             return verdict(Verdict.CONTRADICTS, _noisy_or(flipped, 0.5 * e_fwd), conflicts + [why] + nli_line + notes, ("checks", "nli"))
         # 4. NLI alone, guarded: not where a slot agrees, the times differ or the actors do.
         if c >= t.possible:
